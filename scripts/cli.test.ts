@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const mqs = path.resolve(import.meta.dirname, 'mqs.mjs');
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [mqs, ...args], { encoding: 'utf8', env: { ...process.env, FMP_API_KEY: '' } });
+
+describe('mqs CLI', () => {
+  it('lists its commands with --help and exits 0', () => {
+    const r = run('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('calendar');
+  });
+
+  it('exits 2 on an unknown command', () => {
+    const r = run('no-such-command');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument/);
+  });
+
+  it('exits 2 naming the bad input', () => {
+    const r = run('calendar', '--from', '2024-02-30');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--from "2024-02-30" is not a date');
+  });
+
+  it('exits 2 naming the broken config key', () => {
+    const r = spawnSync(process.execPath, [mqs, 'bench', 'nothing'], {
+      encoding: 'utf8',
+      env: { ...process.env, FMP_PLAN: 'gold' },
+    });
+    expect(r.status).toBe(2);
+  });
+
+  it('prints the calendar as JSON', () => {
+    const r = run('calendar', '--from', '2024-11-28', '--to', '2024-11-29', '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      {
+        date: '2024-11-29',
+        open_at: '2024-11-29T14:30:00.000Z',
+        close_at: '2024-11-29T18:00:00.000Z',
+        early_close: true,
+      },
+    ]);
+  });
+});

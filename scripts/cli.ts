@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CliError, errorMessage } from '../etl/core/errors.ts';
+import { scrubSecrets } from '../etl/core/secrets.ts';
+
+// why: every file in scripts/commands/ is one top-level command (its default export is a yargs CommandModule),
+// so adding a command never touches this file. Command modules keep their top-level imports light and load
+// heavy modules (DuckDB, undici) inside their handlers, so `--help` stays fast.
+const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+
+async function loadCommands(): Promise<CommandModule[]> {
+  const files = fs
+    .readdirSync(commandsDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
+  const modules = await Promise.all(files.map((f) => import(pathToFileURL(path.join(commandsDir, f)).href)));
+  return modules.map((m) => m.default as CommandModule);
+}
+
+function report(error: unknown, debug: boolean): number {
+  const code = error instanceof CliError ? error.exitCode : 1;
+  const text = debug && error instanceof Error && error.stack ? error.stack : `mqs: ${errorMessage(error)}`;
+  process.stderr.write(`${scrubSecrets(text)}\n`);
+  if (!debug && !(error instanceof CliError)) process.stderr.write('(run with --debug for the stack)\n');
+  return code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  let usageError: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('mqs')
+    .usage('$0 <command> [options]\n\nMQS Master: market-data warehouse and portfolios on DuckDB.')
+    .option('debug', { type: 'boolean', describe: 'print stacks on errors', global: true })
+    .strict()
+    .demandCommand(1, 'name a command (mqs --help lists them)')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      usageError = message;
+    });
+  for (const command of await loadCommands()) parser.command(command);
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    return report(error, debug);
+  }
+  if (usageError) {
+    process.stderr.write(`mqs: ${usageError}\n(mqs --help for usage)\n`);
+    return 2;
+  }
+  return 0;
+}
+
+const code = await main(hideBin(process.argv));
+// why: an open keep-alive socket or timer must not keep a finished command alive; logs are written synchronously.
+process.exit(typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code);

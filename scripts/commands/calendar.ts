@@ -1,0 +1,61 @@
+import type { CommandModule } from 'yargs';
+import { earlyCloses, holidays, sessionsBetween } from '../../etl/core/calendar.ts';
+import { UsageError } from '../../etl/core/errors.ts';
+import { isIsoDate } from '../../etl/core/time.ts';
+
+interface Args {
+  year?: number;
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'calendar',
+  describe: 'show the NYSE trading calendar: holidays and early closes of a year, or the sessions of a range',
+  builder: (y) =>
+    y
+      .option('year', { type: 'number', describe: 'list the holidays and early closes of this year' })
+      .option('from', { type: 'string', describe: 'first date of a range of sessions (YYYY-MM-DD)' })
+      .option('to', { type: 'string', describe: 'last date of the range (YYYY-MM-DD), inclusive' })
+      .option('json', { type: 'boolean', describe: 'print JSON' }),
+  handler: (args) => {
+    if (args.from || args.to) {
+      const from = args.from ?? args.to!;
+      const to = args.to ?? args.from!;
+      for (const [name, value] of [
+        ['--from', from],
+        ['--to', to],
+      ] as const) {
+        if (!isIsoDate(value))
+          throw new UsageError(`${name} ${JSON.stringify(value)} is not a date: use YYYY-MM-DD`);
+      }
+      if (from > to) throw new UsageError(`--from ${from} is after --to ${to}: swap them`);
+      const sessions = sessionsBetween(from, to).map((s) => ({
+        date: s.date,
+        open_at: new Date(s.openAt).toISOString(),
+        close_at: new Date(s.closeAt).toISOString(),
+        early_close: s.earlyClose,
+      }));
+      if (args.json) process.stdout.write(`${JSON.stringify(sessions)}\n`);
+      else
+        for (const s of sessions)
+          process.stdout.write(
+            `${s.date}  ${s.open_at}  ${s.close_at}${s.early_close ? '  early close' : ''}\n`,
+          );
+      return;
+    }
+    const year = args.year ?? new Date().getUTCFullYear();
+    const result = { year, holidays: holidays(year), early_closes: earlyCloses(year) };
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    process.stdout.write(`NYSE ${year}\nClosed:\n`);
+    for (const h of result.holidays) process.stdout.write(`  ${h.date}  ${h.name}\n`);
+    process.stdout.write('Early close (13:00 New York):\n');
+    for (const h of result.early_closes) process.stdout.write(`  ${h.date}  ${h.name}\n`);
+  },
+};
+
+export default command;
