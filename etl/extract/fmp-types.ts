@@ -1,0 +1,78 @@
+/**
+ * Validated FMP data as the client hands it to the rest of the ETL (fmp-api.md §3–§7).
+ * The client owns the zod schemas and parsers that produce these; transform and pipeline only consume them.
+ */
+import type { IntradayInterval } from '../core/intervals.ts';
+import type { IsoDate } from '../core/time.ts';
+
+/**
+ * Intraday bars of one response, as validated columns in FMP's order (newest first).
+ * why: columns, not objects, so the hot path never allocates one object per bar (perf-notes §1).
+ */
+export interface FmpIntradayColumns {
+  length: number;
+  /** FMP's label (bar start) as New York wall clock with its fields read as UTC: Date.UTC(y, m - 1, d, h, mi, s). */
+  wallMs: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  /** Shares; integers in practice, but FMP may send floats. */
+  volume: Float64Array;
+}
+
+export interface IntradayRequest {
+  symbol: string;
+  interval: IntradayInterval;
+  /** First New York date, inclusive. */
+  from: IsoDate;
+  /** Last New York date, inclusive. */
+  to: IsoDate;
+  /** Pre- and post-market bars (04:00–19:59); FMP gates it to higher plans. Default false. */
+  extended?: boolean;
+  /** Raw prices, not split-adjusted. The warehouse stores raw prices, so the ETL sends true. */
+  nonadjusted?: boolean;
+  signal?: AbortSignal;
+}
+
+/** One end-of-day bar (`historical-price-eod/full`, or `non-split-adjusted` mapped to the same names). */
+export interface FmpEodBar {
+  symbol: string;
+  date: IsoDate;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap?: number;
+}
+
+export interface FmpSplit {
+  symbol: string;
+  /** Ex-date. */
+  date: IsoDate;
+  /** New shares per `denominator` old shares (a 4-for-1 split is 4 / 1; a 1-for-80 reverse split 1 / 80). */
+  numerator: number;
+  denominator: number;
+}
+
+export interface FmpDividend {
+  symbol: string;
+  /** Ex-dividend date. */
+  date: IsoDate;
+  recordDate: IsoDate | null;
+  paymentDate: IsoDate | null;
+  declarationDate: IsoDate | null;
+  dividend: number;
+  adjDividend: number;
+  frequency: string | null;
+}
+
+export interface FmpQuote {
+  symbol: string;
+  price: number;
+  volume: number;
+  /** Unix seconds of the last trade FMP reports. */
+  timestamp: number;
+  [field: string]: unknown;
+}
