@@ -433,10 +433,12 @@ class FmpHttpClient implements FmpClient {
     parse: (body: Buffer) => T,
   ): Promise<T> {
     if (this.closed) throw new Error('FMP client is closed');
-    const disabledBecause = this.disabled.get(ctx.endpoint);
-    if (disabledBecause !== undefined) {
+    const disabledKey = [ctx.endpoint, ...Object.keys(params).map((p) => `${ctx.endpoint} ${p}`)].find((k) =>
+      this.disabled.has(k),
+    );
+    if (disabledKey !== undefined) {
       throw new FmpEndpointNotInPlanError(
-        `${ctx.label}: endpoint ${ctx.endpoint} is disabled for this run (${disabledBecause})`,
+        `${ctx.label}: ${disabledKey} is disabled for this run (${this.disabled.get(disabledKey)})`,
         { endpoint: ctx.endpoint, symbol: ctx.symbol, status: 402 },
       );
     }
@@ -583,12 +585,15 @@ class FmpHttpClient implements FmpClient {
         };
       }
       const because = `${status}${quoted}`;
-      this.disabled.set(ctx.endpoint, because);
-      this.log.warn({ endpoint: ctx.endpoint, status }, 'fmp endpoint not in plan: disabled for this run');
+      // why: a gated parameter (`extended`) disables only calls that send it, not the whole endpoint.
+      const gatedParameter = /Special Parameters : The values? for '(\w+)'/.exec(message ?? '')?.[1];
+      const disabledKey = gatedParameter ? `${ctx.endpoint} ${gatedParameter}` : ctx.endpoint;
+      this.disabled.set(disabledKey, because);
+      this.log.warn({ endpoint: disabledKey, status }, 'fmp endpoint not in plan: disabled for this run');
       return {
         kind: 'error',
         error: new FmpEndpointNotInPlanError(
-          `${ctx.label}: endpoint ${ctx.endpoint} is not in this FMP plan (${because}); it is disabled for this run — set FMP_PLAN to the plan you have, or upgrade`,
+          `${ctx.label}: ${disabledKey} is not in this FMP plan (${because}); it is disabled for this run — set FMP_PLAN to the plan you have, or upgrade`,
           where,
         ),
       };
