@@ -614,8 +614,17 @@ class FmpHttpClient implements FmpClient {
   /** One HTTP attempt; never throws except when the caller aborts. */
   private async send(path: string, callerSignal: AbortSignal | undefined): Promise<Attempt> {
     this.counters.requests += 1;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    // why: one controller per attempt, its listener removed afterwards; AbortSignal.any on a long-lived caller
+    // signal would pile up listeners over thousands of requests.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort(new Error(`timed out after ${this.options.timeoutMs} ms`));
+    }, this.options.timeoutMs);
+    const onCallerAbort = () => attempt.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    const signal = attempt.signal;
     let answered = false;
     try {
       const response = await this.pool.request({
@@ -638,22 +647,35 @@ class FmpHttpClient implements FmpClient {
       };
     } catch (error) {
       if (callerSignal?.aborted) throw callerSignal.reason;
-      const reason = timeout.aborted
+      const reason = timedOut
         ? `timed out after ${this.options.timeoutMs} ms`
         : this.sanitize(errorText(error));
       return { kind: 'network', reason, answered };
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
   /** The breaker's probe: any HTTP answer from FMP's own origin means it is reachable. */
   private async probe(stopSignal: AbortSignal): Promise<boolean> {
-    const signal = AbortSignal.any([stopSignal, AbortSignal.timeout(this.options.timeoutMs)]);
+    const probe = new AbortController();
+    const timer = setTimeout(() => probe.abort(), this.options.timeoutMs);
+    const onStop = () => probe.abort();
+    stopSignal.addEventListener('abort', onStop, { once: true });
     try {
-      const response = await this.pool.request({ method: 'GET', path: `${this.pathPrefix}/stable/`, signal });
+      const response = await this.pool.request({
+        method: 'GET',
+        path: `${this.pathPrefix}/stable/`,
+        signal: probe.signal,
+      });
       await response.body.dump();
       return true;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
+      stopSignal.removeEventListener('abort', onStop);
     }
   }
 
