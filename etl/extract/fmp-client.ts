@@ -225,7 +225,9 @@ class FmpHttpClient implements FmpClient {
   private closed = false;
 
   constructor(private readonly options: FmpClientOptions) {
-    registerSecret(options.apiKey);
+    // why: FMP keys are 32 characters; the simulator's default key is the word `demo`, which must not be scrubbed
+    // from every log line (config.ts registers FMP_API_KEY from the environment whatever its length).
+    if (options.apiKey.length >= 8) registerSecret(options.apiKey);
     let url: URL;
     try {
       url = new URL(options.baseUrl);
