@@ -291,11 +291,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return undefined;
   };
 
+  const bodyText = (answer: RouteAnswer): string =>
+    typeof answer.body === 'string' ? answer.body : answer.body();
+
   const rendered = (answer: RouteAnswer): RenderedBody => {
-    if (answer.cacheKey === undefined) return renderBody(answer.body);
+    if (answer.cacheKey === undefined) return renderBody(bodyText(answer));
     let entry = cache.get(answer.cacheKey);
     if (!entry) {
-      entry = renderBody(answer.body);
+      entry = renderBody(bodyText(answer));
       cache.set(answer.cacheKey, entry);
     }
     return entry;
@@ -347,12 +350,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       eodRowCap: state.eodRowCap,
       isUnknownSymbol: (s) => state.unknownSymbols.has(s) || isBuiltInUnknownSymbol(s),
     });
-    if (answer.status !== 200) return send(req, res, route.name, answer.status, answer.body);
+    if (answer.status !== 200) return send(req, res, route.name, answer.status, bodyText(answer));
     if (fault === 'malformed') {
       // why: a complete HTTP message whose JSON breaks off, as a proxy cutting a body short would leave it.
-      const text =
-        answer.body.length > 4 ? answer.body.slice(0, Math.floor(answer.body.length / 2)) : '[{"date":';
-      return send(req, res, route.name, 200, text);
+      const text = bodyText(answer);
+      return send(
+        req,
+        res,
+        route.name,
+        200,
+        text.length > 4 ? text.slice(0, Math.floor(text.length / 2)) : '[{"date":',
+      );
     }
     const body = rendered(answer);
     if (fault === 'truncate') {
