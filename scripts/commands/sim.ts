@@ -96,8 +96,11 @@ const command: CommandModule<object, Args> = {
       const share = args[name];
       if (!(share >= 0 && share <= 1)) throw new UsageError(`--${name} ${share}: use a share from 0 to 1`);
     }
+    const { createContext } = await import('../context.ts');
     const { startSimulator } = await import('../../etl/sim/simulator.ts');
+    const { log, clock } = createContext();
     const sim = await startSimulator({
+      clock,
       host: args.host,
       port: args.port,
       apiKey: args['api-key'],
@@ -119,8 +122,9 @@ const command: CommandModule<object, Args> = {
       },
     });
     process.stdout.write(`${sim.url}\n`);
-    process.stderr.write(
-      `FMP simulator (plan ${args.plan}, seed ${args.seed}) at ${sim.url}/stable/..., stats at ${sim.url}/__sim/stats; Ctrl-C stops it\n`,
+    log.info(
+      { url: sim.url, plan: args.plan, seed: args.seed, stats: `${sim.url}/__sim/stats` },
+      'FMP simulator listening; Ctrl-C stops it',
     );
     await new Promise<void>((resolve) => {
       const stop = () => {
@@ -132,6 +136,7 @@ const command: CommandModule<object, Args> = {
       process.on('SIGTERM', stop);
     });
     await sim.close();
+    log.info({ stats: sim.stats() }, 'FMP simulator stopped');
   },
 };
 
