@@ -41,7 +41,14 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock.t = NOW;
-  sim.configure({ plan: 'ultimate', caps: {}, eodRowCap: 5000, rateLimitPerMin: null, unknownSymbols: [] });
+  sim.configure({
+    plan: 'ultimate',
+    caps: {},
+    eodRowCap: 5000,
+    rateLimitPerMin: null,
+    unknownSymbols: [],
+    legacyKey: false,
+  });
 });
 
 describe('routing and auth', () => {
@@ -103,6 +110,41 @@ describe('routing and auth', () => {
       expect(answer.text).toBe(FMP_ERROR_BODIES.legacyEndpoint);
       expect(JSON.parse(answer.text)['Error Message']).toMatch(/^Legacy Endpoint : /);
     }
+  });
+
+  it('serves v3 shapes instead of 403 for a legacy key', async () => {
+    sim.configure({ legacyKey: true });
+    const window = { from: '2024-11-25', to: '2024-11-26' };
+    const v3Chart = await get('/api/v3/historical-chart/5min/AAPL', window);
+    expect(v3Chart.status).toBe(200);
+    expect(v3Chart.text).toBe((await chart('5min', { ...window, symbol: 'AAPL' })).text);
+    const full = JSON.parse((await get('/api/v3/historical-price-full/AAPL', window)).text);
+    expect(full.symbol).toBe('AAPL');
+    expect(full.historical.map((r: { date: string }) => r.date)).toEqual(['2024-11-26', '2024-11-25']);
+    expect(Object.keys(full.historical[0])).toEqual([
+      'date',
+      'open',
+      'high',
+      'low',
+      'close',
+      'volume',
+      'change',
+      'vwap',
+      'adjClose',
+      'unadjustedVolume',
+      'changePercent',
+      'label',
+      'changeOverTime',
+    ]);
+    expect(full.historical[0].label).toBe('November 26, 24');
+    expect(JSON.parse((await get('/api/v3/historical-price-full/ZZZQ')).text)).toEqual({});
+    const quotes = json(await get('/api/v3/quote/AAPL,MSFT'));
+    expect(quotes.map((q) => q.symbol)).toEqual(['AAPL', 'MSFT']);
+    expect(quotes[0]).toHaveProperty('changesPercentage');
+    expect(quotes[0]).not.toHaveProperty('changePercentage');
+    const v4 = await get('/api/v4/anything');
+    expect([v4.status, v4.text]).toEqual([404, '[]']);
+    sim.configure({ legacyKey: false });
   });
 
   it('answers 401 with the Invalid API KEY body for a missing or wrong key', async () => {

@@ -11,6 +11,7 @@ import type { IntradayInterval } from '../core/intervals.ts';
 import { CallLimiter } from './call-limiter.ts';
 import { FMP_ERROR_BODIES } from './fmp-error-bodies.ts';
 import { gzipOf, type RenderedBody, ResponseCache, renderBody } from './response-cache.ts';
+import { answerLegacy } from './sim-legacy-routes.ts';
 import { planProfile, type SimPlanProfile } from './sim-plans.ts';
 import { uniformAt } from './sim-random.ts';
 import {
@@ -18,6 +19,7 @@ import {
   DEFAULT_EOD_ROW_CAP,
   DEFAULT_INTRADAY_CAPS,
   type RouteAnswer,
+  type RouteContext,
   type SimRangeCap,
   STABLE_ROUTES,
 } from './sim-routes.ts';
@@ -125,6 +127,11 @@ export interface SimulatorOptions {
   eodRowCap?: number;
   /** Symbols that answer `[]`, besides the built-in rule (prefix `ZZZ`, or not in FMP's spelling). */
   unknownSymbols?: string[];
+  /**
+   * Treat the key as a pre-2025-09 "legacy" key: serve `/api/v3/historical-chart/{interval}/{SYMBOL}`,
+   * `/api/v3/historical-price-full/{SYMBOL}` and `/api/v3/quote/{A,B}` in v3 shapes instead of 403. Default false.
+   */
+  legacyKey?: boolean;
   /** Bytes of rendered bodies kept for repeated requests. Default 64 MiB. */
   responseCacheBytes?: number;
 }
@@ -312,7 +319,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (params.get('apikey') !== state.apiKey) {
       return send(req, res, route.name, 401, FMP_ERROR_BODIES.invalidApiKey);
     }
-    if (route.kind === 'legacy') return send(req, res, route.name, 403, FMP_ERROR_BODIES.legacyEndpoint);
+    if (route.kind === 'legacy' && !state.options.legacyKey) {
+      return send(req, res, route.name, 403, FMP_ERROR_BODIES.legacyEndpoint);
+    }
     const nowMs = state.clock.now();
     const f = state.faults;
     if (
@@ -342,14 +351,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return send(req, res, route.name, 503, FMP_ERROR_BODIES.serviceUnavailable, 'text/html');
     }
     if (fault === 'limitReach200') return send(req, res, route.name, 200, FMP_ERROR_BODIES.limitReach);
-    const answer = answerStable(route.name, params, {
+    const context: RouteContext = {
       seed: state.seed,
       nowMs,
       plan: state.plan,
       caps: state.caps,
       eodRowCap: state.eodRowCap,
       isUnknownSymbol: (s) => state.unknownSymbols.has(s) || isBuiltInUnknownSymbol(s),
-    });
+    };
+    const answer =
+      route.kind === 'legacy'
+        ? answerLegacy(path, params, context)
+        : answerStable(route.name, params, context);
     if (answer.status !== 200) return send(req, res, route.name, answer.status, bodyText(answer));
     if (fault === 'malformed') {
       // why: a complete HTTP message whose JSON breaks off, as a proxy cutting a body short would leave it.

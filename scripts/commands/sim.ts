@@ -20,6 +20,7 @@ interface Args {
   'bandwidth-exhausted'?: boolean;
   'bandwidth-limit-bytes'?: number;
   'burst-per-second'?: number;
+  'legacy-key'?: boolean;
 }
 
 const SHARES = [
@@ -84,7 +85,11 @@ const command: CommandModule<object, Args> = {
         type: 'number',
         describe: 'bytes sent before Bandwidth Limit Reach',
       })
-      .option('burst-per-second', { type: 'number', describe: 'calls per second before 503 answers' }),
+      .option('burst-per-second', { type: 'number', describe: 'calls per second before 503 answers' })
+      .option('legacy-key', {
+        type: 'boolean',
+        describe: 'serve the v3 API (a pre-2025-09 key) instead of 403',
+      }),
   handler: async (args) => {
     if (!(FMP_PLANS as readonly string[]).includes(args.plan)) {
       throw new UsageError(`--plan ${JSON.stringify(args.plan)}: use one of ${FMP_PLANS.join(', ')}`);
@@ -108,6 +113,7 @@ const command: CommandModule<object, Args> = {
       seed: args.seed,
       rateLimitPerMin: args['rate-limit-per-min'] ?? null,
       enforcePlanLimits: args['enforce-plan-limits'] ?? false,
+      legacyKey: args['legacy-key'] ?? false,
       faults: {
         latencyMs: args['latency-ms'],
         latencyJitterMs: args['latency-jitter-ms'],
