@@ -305,7 +305,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (answer.cacheKey === undefined) return renderBody(bodyText(answer));
     let entry = cache.get(answer.cacheKey);
     if (!entry) {
-      entry = renderBody(bodyText(answer));
+      entry = renderBody(bodyText(answer), answer.cacheKey);
       cache.set(answer.cacheKey, entry);
     }
     return entry;
