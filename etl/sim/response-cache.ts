@@ -13,9 +13,9 @@ export interface RenderedBody {
  * gets hashed; other bodies hash their text.
  * why: hashing every 35 KB body with SHA-1 cost more than rendering it.
  */
-export function renderBody(text: string, cacheKey?: string): RenderedBody {
-  const body = Buffer.from(text, 'utf8');
-  const digest = hashString(cacheKey ?? text).toString(36);
+export function renderBody(content: string | Buffer, cacheKey?: string): RenderedBody {
+  const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const digest = hashString(cacheKey ?? body.toString('latin1')).toString(36);
   return { body, etag: `W/"${body.length.toString(16)}-${digest}"` };
 }
 

@@ -36,7 +36,7 @@ function historicalPriceFull(symbol: string, params: URLSearchParams, ctx: Route
     ctx,
   );
   if (stable.status !== 200) return stable;
-  const text = typeof stable.body === 'string' ? stable.body : stable.body();
+  const text = String(typeof stable.body === 'function' ? stable.body() : stable.body);
   const rows = JSON.parse(text) as Array<{ symbol: string; date: string; changePercent: number }>;
   if (rows.length === 0) return { status: 200, body: '{}' };
   const asOf = nyDateOf(ctx.nowMs);
@@ -70,7 +70,7 @@ function quotes(list: string, ctx: RouteContext): RouteAnswer {
     plan: { ...ctx.plan, batchQuote: true },
   });
   if (stable.status !== 200) return stable;
-  const text = typeof stable.body === 'string' ? stable.body : stable.body();
+  const text = String(typeof stable.body === 'function' ? stable.body() : stable.body);
   const rows = (JSON.parse(text) as Array<Record<string, unknown>>).map(({ changePercentage, ...rest }) => ({
     ...rest,
     changesPercentage: changePercentage,

@@ -7,10 +7,11 @@ import { earlyCloses, holidays, sessionAt } from '../core/calendar.ts';
 import { INTRADAY_INTERVALS, type IntradayInterval, isIntradayInterval } from '../core/intervals.ts';
 import { addDays, type IsoDate, isIsoDate, nyDateOf, nyOffsetHoursAtUtc } from '../core/time.ts';
 import { FMP_ERROR_BODIES, missingParameterBody, parameterNotInPlanBody } from './fmp-error-bodies.ts';
+import { intradayJson } from './intraday-json.ts';
 import { type SimEodAdjustment, simDividends, simEodBars, simQuote, simSplits } from './sim-eod.ts';
-import { barLabel, simIntradayColumns } from './sim-intraday.ts';
+import { simIntradayColumns } from './sim-intraday.ts';
 import type { SimPlanProfile } from './sim-plans.ts';
-import { SIM_FIRST_DATE, SIM_LAST_DATE, simSessions } from './sim-sessions.ts';
+import { SIM_FIRST_DATE, SIM_LAST_DATE } from './sim-sessions.ts';
 import { BASIC_PLAN_SYMBOLS, simCompanyName } from './sim-symbols.ts';
 
 /** A silent range cap of an intraday interval that keeps the newest rows. */
@@ -46,7 +47,7 @@ export interface RouteContext {
 export interface RouteAnswer {
   status: number;
   /** The body, or how to build it (called only when the server has no cached copy under `cacheKey`). */
-  body: string | (() => string);
+  body: string | Buffer | (() => string | Buffer);
   /**
    * Set when the body depends only on the parameters, the data seed and the date (not on the time of day): the
    * server may cache the rendered body under this key.
@@ -54,7 +55,7 @@ export interface RouteAnswer {
   cacheKey?: string;
 }
 
-const ok = (body: string | (() => string), cacheKey?: string): RouteAnswer => ({
+const ok = (body: RouteAnswer['body'], cacheKey?: string): RouteAnswer => ({
   status: 200,
   body,
   cacheKey,
@@ -78,20 +79,6 @@ export const STABLE_ROUTES: readonly string[] = [
 ];
 
 type Params = URLSearchParams;
-
-/**
- * A price in whole cents as JSON, exactly as `String(price)` would print it (`41.2`, `41.25`, `41`).
- * why: integer formatting is several times faster than the shortest-round-trip float printer on the hot path.
- */
-function cents(price: number): string {
-  const c = Math.round(price * 100);
-  const whole = Math.trunc(c / 100);
-  const frac = Math.abs(c - whole * 100);
-  const sign = c < 0 && whole === 0 ? '-' : '';
-  if (frac === 0) return `${sign}${whole}`;
-  if (frac % 10 === 0) return `${sign}${whole}.${frac / 10}`;
-  return `${sign}${whole}.${frac < 10 ? '0' : ''}${frac}`;
-}
 
 /** The earlier of two `YYYY-MM-DD` dates (they compare as strings). */
 const earlierDate = (a: IsoDate, b: IsoDate): IsoDate => (a.localeCompare(b) <= 0 ? a : b);
@@ -154,14 +141,7 @@ function intraday(interval: IntradayInterval, params: Params, ctx: RouteContext)
       nowMs: ctx.nowMs,
       rowCap,
     });
-    const sessions = simSessions().sessions;
-    const parts: string[] = new Array(columns.length);
-    for (let r = columns.length - 1, w = 0; r >= 0; r--, w++) {
-      parts[w] =
-        `{"date":"${barLabel(sessions[columns.sessionIndex[r]].date, columns.minute[r])}","open":${cents(columns.open[r])},` +
-        `"low":${cents(columns.low[r])},"high":${cents(columns.high[r])},"close":${cents(columns.close[r])},"volume":${columns.volume[r]}}`;
-    }
-    return `[${parts.join(',')}]`;
+    return intradayJson(columns);
   };
   // why: a window that ends before today is final; the adjusted basis still moves with the date (splits).
   const cacheKey =

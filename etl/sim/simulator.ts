@@ -298,14 +298,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return undefined;
   };
 
-  const bodyText = (answer: RouteAnswer): string =>
-    typeof answer.body === 'string' ? answer.body : answer.body();
+  const bodyOf = (answer: RouteAnswer): string | Buffer =>
+    typeof answer.body === 'function' ? answer.body() : answer.body;
 
   const rendered = (answer: RouteAnswer): RenderedBody => {
-    if (answer.cacheKey === undefined) return renderBody(bodyText(answer));
+    if (answer.cacheKey === undefined) return renderBody(bodyOf(answer));
     let entry = cache.get(answer.cacheKey);
     if (!entry) {
-      entry = renderBody(bodyText(answer), answer.cacheKey);
+      entry = renderBody(bodyOf(answer), answer.cacheKey);
       cache.set(answer.cacheKey, entry);
     }
     return entry;
@@ -363,10 +363,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       route.kind === 'legacy'
         ? answerLegacy(path, params, context)
         : answerStable(route.name, params, context);
-    if (answer.status !== 200) return send(req, res, route.name, answer.status, bodyText(answer));
+    if (answer.status !== 200) return send(req, res, route.name, answer.status, String(bodyOf(answer)));
     if (fault === 'malformed') {
       // why: a complete HTTP message whose JSON breaks off, as a proxy cutting a body short would leave it.
-      const text = bodyText(answer);
+      const text = String(bodyOf(answer));
       return send(
         req,
         res,
