@@ -31,17 +31,40 @@ function putBytes(b: Uint8Array): void {
   for (let i = 0; i < b.length; i++) out[pos++] = b[i];
 }
 
+/** Two ASCII digits per value 0–99. */
+const PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, i) => 48 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10),
+);
+
 /** A non-negative integer below 2^53. */
 function putUint(n: number): void {
   if (n < 10) {
     out[pos++] = 48 + n;
     return;
   }
+  if (n >= 2147483648) {
+    // why: 32-bit integer arithmetic below is faster but only covers n < 2^31.
+    const high = Math.floor(n / 1e9);
+    putUint(high);
+    const low = n - high * 1e9;
+    for (let d = 1e8; d >= 1; d /= 10) out[pos++] = 48 + (Math.floor(low / d) % 10);
+    return;
+  }
   let k = 0;
-  while (n > 0) {
-    const q = Math.floor(n / 10);
-    DIGITS[k++] = 48 + n - q * 10;
-    n = q;
+  let v = n | 0;
+  while (v >= 100) {
+    const q = (v / 100) | 0;
+    const r = v - q * 100;
+    DIGITS[k++] = PAIRS[2 * r + 1];
+    DIGITS[k++] = PAIRS[2 * r];
+    v = q;
+  }
+  if (v >= 10) {
+    DIGITS[k++] = PAIRS[2 * v + 1];
+    DIGITS[k++] = PAIRS[2 * v];
+  } else {
+    DIGITS[k++] = 48 + v;
   }
   while (k > 0) out[pos++] = DIGITS[--k];
 }
@@ -58,10 +81,8 @@ function putCents(price: number): void {
   putUint(whole);
   if (frac === 0) return;
   out[pos++] = 46; // .
-  const tens = Math.floor(frac / 10);
-  out[pos++] = 48 + tens;
-  const ones = frac - tens * 10;
-  if (ones !== 0) out[pos++] = 48 + ones;
+  out[pos++] = PAIRS[2 * frac];
+  if (frac % 10 !== 0) out[pos++] = PAIRS[2 * frac + 1];
 }
 
 const dateBytes = new Map<number, Uint8Array>();

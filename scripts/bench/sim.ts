@@ -5,6 +5,7 @@
  * The server runs in a child process (`mqs sim`) so client and server do not share one event loop.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -38,6 +39,8 @@ function parseArgs(args: string[]): Options {
 }
 
 interface Pass {
+  /** Server CPU per response (user + system, from /proc), ms: the server's cost, robust to a busy machine. */
+  serverCpuMsPerResponse?: number;
   responses: number;
   bytes: number;
   seconds: number;
@@ -75,6 +78,27 @@ async function drive(
     responsesPerSec: round(paths.length / seconds, 1),
     mbPerSec: round(bytes / 1e6 / seconds, 1),
   };
+}
+
+/** CPU time (user + system) a process has used, ms, from /proc (undefined where /proc is missing). */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // why: utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+async function measured(child: ChildProcess, pass: () => Promise<Pass>): Promise<Pass> {
+  const before = cpuMsOf(child.pid);
+  const result = await pass();
+  const after = cpuMsOf(child.pid);
+  if (before !== undefined && after !== undefined) {
+    result.serverCpuMsPerResponse = round((after - before) / result.responses, 3);
+  }
+  return result;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -121,17 +145,19 @@ export default async function run(args: string[]): Promise<void> {
     const paths = symbols.flatMap((symbol) =>
       days.map((d) => `/stable/historical-chart/1min?symbol=${symbol}&from=${d}&to=${d}&apikey=demo`),
     );
-    const cold = await drive(url, paths, options.concurrency);
-    const warm = await drive(url, paths, options.concurrency);
-    const gzip = await drive(url, paths, options.concurrency, { 'accept-encoding': 'gzip' });
+    const cold = await measured(child, () => drive(url, paths, options.concurrency));
+    const warm = await measured(child, () => drive(url, paths, options.concurrency));
+    const gzip = await measured(child, () =>
+      drive(url, paths, options.concurrency, { 'accept-encoding': 'gzip' }),
+    );
     const reference = await startChild([
       '-e',
       STATIC_SERVER,
       String(Math.round(warm.bytes / warm.responses)),
     ]);
-    const staticPass = await drive(reference.url, paths, options.concurrency).finally(() =>
-      reference.child.kill('SIGTERM'),
-    );
+    const staticPass = await measured(reference.child, () =>
+      drive(reference.url, paths, options.concurrency),
+    ).finally(() => reference.child.kill('SIGTERM'));
     // In-process generation, as a backtest would use it: 20 symbols × 1 year of 1-minute bars, uncached.
     const genStarted = performance.now();
     let rows = 0;
@@ -155,7 +181,7 @@ export default async function run(args: string[]): Promise<void> {
     };
     if (!options.json) {
       const line = (name: string, p: Pass) =>
-        `${name.padEnd(8)} ${String(p.responsesPerSec).padStart(8)} responses/s ${String(p.mbPerSec).padStart(7)} MB/s  (${p.responses} in ${p.seconds} s)\n`;
+        `${name.padEnd(8)} ${String(p.responsesPerSec).padStart(8)} responses/s ${String(p.mbPerSec).padStart(7)} MB/s  server CPU ${p.serverCpuMsPerResponse ?? '?'} ms/response  (${p.responses} in ${p.seconds} s)\n`;
       process.stdout.write(
         `1-minute day windows: ${paths.length} (${options.symbols} symbols × ${options.days} days), ${result.bytesPerWindow} B each, concurrency ${options.concurrency}\n`,
       );
