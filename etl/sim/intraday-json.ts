@@ -4,15 +4,13 @@
  * why: cold responses (a window nobody asked for before) are the simulator's hot path; writing ASCII into one
  * Buffer is several times faster than template strings, join and UTF-8 encoding.
  */
-import type { SimBarColumns } from './sim-intraday.ts';
+import { MINUTE_LABELS, type SimBarColumns } from './sim-intraday.ts';
 import { simSessions } from './sim-sessions.ts';
 
 const ascii = (text: string) => Uint8Array.from(Buffer.from(text, 'latin1'));
 
 /** `HH:MM:00","open":` for every minute of the day. */
-const MINUTE_TAILS = Array.from({ length: 24 * 60 }, (_, m) =>
-  ascii(`${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00","open":`),
-);
+const MINUTE_TAILS = MINUTE_LABELS.map((label) => ascii(`${label}","open":`));
 const ROW_HEAD = ascii('{"date":"');
 const LOW = ascii(',"low":');
 const HIGH = ascii(',"high":');

@@ -50,6 +50,18 @@ describe('simEodBars', () => {
     );
   });
 
+  it('answers dates outside the calendar (2015–2027) with what lies inside it, without failing', () => {
+    expect(simEodBars('MSFT', '2010-01-01', '2015-01-06', { nowMs: LATER }).map((b) => b.date)).toEqual([
+      '2015-01-02',
+      '2015-01-05',
+      '2015-01-06',
+    ]);
+    expect(simEodBars('MSFT', '2031-01-01', '2031-02-01', { nowMs: Date.UTC(2032, 0, 1) })).toEqual([]);
+    expect(
+      simIntradayBars('MSFT', '1hour', '2031-01-01', '2031-01-02', { nowMs: Date.UTC(2032, 0, 1) }),
+    ).toEqual([]);
+  });
+
   it('keeps the newest rows under a row cap', () => {
     const all = simEodBars('MSFT', '2024-01-01', '2024-12-31', { nowMs: LATER });
     expect(simEodBars('MSFT', '2024-01-01', '2024-12-31', { nowMs: LATER, rowCap: 5 })).toEqual(

@@ -2,7 +2,7 @@
  * End-of-day bars, splits, dividends and quotes of the simulated market. Daily bars are the regular-session
  * aggregates of the same one-minute bars the intraday routes serve, so the two always agree.
  */
-import { type IsoDate, MS_PER_DAY, nyDateOf, parseIsoDate } from '../core/time.ts';
+import { addDays, type IsoDate, nyDateOf } from '../core/time.ts';
 import { round2 } from './sim-intraday.ts';
 import { OPEN_MINUTE, regularMinutesUncached } from './sim-minutes.ts';
 import { dailyPath } from './sim-price-path.ts';
@@ -107,16 +107,12 @@ const round = (x: number, digits: number): number => {
   return Math.round(x * f) / f;
 };
 
-function clampDate(date: IsoDate): IsoDate {
-  return date < SIM_FIRST_DATE ? SIM_FIRST_DATE : date > SIM_LAST_DATE ? SIM_LAST_DATE : date;
-}
-
 /** Index range [first, last] of sessions in [from, to] that closed by nowMs. */
 function closedSessionRange(from: IsoDate, to: IsoDate, nowMs: number): [number, number] {
   const index = simSessions();
   if (from > to) return [0, -1];
-  const first = index.firstOnOrAfter(clampDate(from));
-  let last = index.lastOnOrBefore(clampDate(to));
+  const first = index.firstOnOrAfter(from);
+  let last = index.lastOnOrBefore(to);
   while (last >= first && index.sessions[last].closeAt > nowMs) last--;
   return [first, last];
 }
@@ -201,10 +197,6 @@ export interface SimDividendRow {
 
 const SETTLEMENT_T1_FROM = '2024-05-28';
 
-function addCalendarDays(date: IsoDate, days: number): IsoDate {
-  return new Date(((parseIsoDate(date) as number) + days) * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
 interface DividendEvent {
   sessionIndex: number;
   date: IsoDate;
@@ -243,10 +235,10 @@ function dividendEvents(profile: SimSymbolProfile): DividendEvent[] {
       events.push({
         sessionIndex: i,
         date,
-        declarationDate: addCalendarDays(date, -21),
+        declarationDate: addDays(date, -21),
         recordDate:
           date >= SETTLEMENT_T1_FROM ? date : index.sessions[Math.min(i + 1, index.sessions.length - 1)].date,
-        paymentDate: addCalendarDays(date, 14),
+        paymentDate: addDays(date, 14),
         dividend: amount,
         previousClose,
       });

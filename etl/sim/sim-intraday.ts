@@ -5,7 +5,7 @@
 import type { IntradayInterval } from '../core/intervals.ts';
 import { type IsoDate, MS_PER_MINUTE, nyDateOf } from '../core/time.ts';
 import { bucketOf, type MinuteSegment, OPEN_MINUTE, sessionDay } from './sim-minutes.ts';
-import { SIM_FIRST_DATE, SIM_LAST_DATE, simSessions } from './sim-sessions.ts';
+import { simSessions } from './sim-sessions.ts';
 import { adjustedSplitFactor, rawSplitFactor, type SimSymbolProfile, symbolProfile } from './sim-symbols.ts';
 
 /** Ascending intraday bars as columns. */
@@ -128,10 +128,6 @@ function endLimitMinuteOf(sessionIndex: number, nowMs: number): number {
   return limit >= 24 * 60 ? Number.POSITIVE_INFINITY : limit;
 }
 
-function clampDate(date: IsoDate): IsoDate {
-  return date < SIM_FIRST_DATE ? SIM_FIRST_DATE : date > SIM_LAST_DATE ? SIM_LAST_DATE : date;
-}
-
 /**
  * Intraday bars of a symbol from `from` to `to` (New York dates, inclusive), ascending, in the served basis.
  * The same data the server sends (newest first there).
@@ -153,8 +149,8 @@ export function simIntradayColumns(
   const days: DayBars[] = [];
   let total = 0;
   if (from <= to) {
-    const first = index.firstOnOrAfter(clampDate(from));
-    const last = index.lastOnOrBefore(clampDate(to));
+    const first = index.firstOnOrAfter(from);
+    const last = index.lastOnOrBefore(to);
     for (let i = last; i >= first && total < rowCap; i--) {
       const limit = endLimitMinuteOf(i, nowMs);
       if (limit <= 0) continue;
@@ -203,14 +199,15 @@ export function simIntradayColumns(
   return out;
 }
 
-const HH_MM = Array.from(
+/** `HH:MM:00` of every minute of the day. */
+export const MINUTE_LABELS: readonly string[] = Array.from(
   { length: 24 * 60 },
   (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00`,
 );
 
 /** FMP's label of a bar start: `YYYY-MM-DD HH:MM:SS`, New York wall time. */
 export function barLabel(sessionDate: IsoDate, minute: number): string {
-  return `${sessionDate} ${HH_MM[minute]}`;
+  return `${sessionDate} ${MINUTE_LABELS[minute]}`;
 }
 
 export interface SimIntradayBar {

@@ -214,8 +214,8 @@ function buildState(options: SimulatorOptions): State {
   const planName = options.plan ?? 'ultimate';
   const plan = { ...planProfile(planName, BASIC_PLAN_SYMBOLS), ...options.planProfile };
   const enforce = options.enforcePlanLimits ?? false;
-  const perMinute = options.rateLimitPerMin ?? (enforce ? plan.perMinute : undefined) ?? undefined;
-  const perDay = options.rateLimitPerDay ?? (enforce ? plan.perDay : undefined) ?? undefined;
+  const perMinute = options.rateLimitPerMin ?? (enforce ? plan.perMinute : undefined);
+  const perDay = options.rateLimitPerDay ?? (enforce ? plan.perDay : undefined);
   const faults = { ...NO_FAULTS, ...options.faults };
   return {
     apiKey: options.apiKey ?? 'demo',
@@ -226,7 +226,7 @@ function buildState(options: SimulatorOptions): State {
     caps: { ...DEFAULT_INTRADAY_CAPS, ...options.caps },
     eodRowCap: options.eodRowCap ?? DEFAULT_EOD_ROW_CAP,
     unknownSymbols: new Set(options.unknownSymbols ?? []),
-    limiter: new CallLimiter(perMinute ?? undefined, perDay ?? undefined),
+    limiter: new CallLimiter(perMinute, perDay),
     burstLimiter:
       faults.burstPerSecond === null ? undefined : new CallLimiter(faults.burstPerSecond, undefined, 1000),
     options,
