@@ -28,7 +28,8 @@ interface DailySummaries {
 }
 
 const summaryCache = new Map<number, DailySummaries>();
-const SUMMARY_CACHE_LIMIT = 2048;
+/** Symbols whose daily summaries are kept (~130 KB each). */
+const SUMMARY_CACHE_LIMIT = 256;
 
 function summaries(profile: SimSymbolProfile): DailySummaries {
   let s = summaryCache.get(profile.key);
@@ -357,16 +358,16 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     volume = s.volume[i];
     timestamp = index.sessions[i].closeAt / 1000;
   }
-  const path = dailyPath(profile);
-  const previousClose = round2(path.close[i - 1] * factorOf(i - 1));
+  const previousClose = round2(dailyPath(profile).close[i - 1] * factorOf(i - 1));
   let yearHigh = dayHigh * f;
   let yearLow = dayLow * f;
+  const path = dailyPath(profile);
+  // why: the year's range from the daily opens and closes; a year of minute paths would make a cold
+  // batch-quote cost ~25 ms per symbol.
   for (let j = Math.max(0, i - 251); j < i; j++) {
-    ensureSummary(profile, s, j);
-    if (s.volume[j] < 0) continue;
     const fj = factorOf(j);
-    if (s.high[j] * fj > yearHigh) yearHigh = s.high[j] * fj;
-    if (s.low[j] * fj < yearLow) yearLow = s.low[j] * fj;
+    yearHigh = Math.max(yearHigh, path.open[j] * fj, path.close[j] * fj);
+    yearLow = Math.min(yearLow, path.open[j] * fj, path.close[j] * fj);
   }
   const average = (n: number) => {
     let sum = 0;
