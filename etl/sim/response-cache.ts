@@ -66,9 +66,4 @@ export class ResponseCache {
       this.bytes -= e.body.length * 1.5;
     }
   }
-
-  clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
-  }
 }

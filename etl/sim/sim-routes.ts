@@ -338,7 +338,7 @@ function stockList(ctx: RouteContext): RouteAnswer {
   const rows = simStockList()
     .filter((s) => !ctx.isUnknownSymbol(s))
     .map((symbol) => ({ symbol, companyName: simCompanyName(symbol) }));
-  return ok(JSON.stringify(rows), `stock-list|${ctx.seed}`);
+  return ok(JSON.stringify(rows));
 }
 
 /** Answers one `/stable/<route>` request whose route is in STABLE_ROUTES. */

@@ -157,7 +157,10 @@ export interface Simulator {
   apiKey: string;
   stats(): SimStats;
   resetStats(): void;
-  /** Changes options at runtime (faults merge into the current ones; caps too). Host and port cannot change. */
+  /**
+   * Changes options at runtime (faults, caps and planProfile merge into the current ones). Host and port cannot
+   * change; call counters survive unless a limit, the plan or the clock changes; cached bodies always survive.
+   */
   configure(patch: Partial<SimulatorOptions>): void;
   close(): Promise<void>;
 }
@@ -466,7 +469,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ).some((k) => k in patch);
       if (!limitsChanged) state.limiter = previous.limiter;
       faultCounter = 0;
-      cache.clear();
+      // why: no cache flush: a cache key names everything its body depends on (seed, window after caps, row cap,
+      // basis date), so warmed bodies survive changes of faults, limits and plans.
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
