@@ -24,6 +24,17 @@ describe('simEodBars', () => {
     }
   });
 
+  it('adds up on the raw basis of a split symbol: 1-minute volumes sum to 5-minute and daily volumes', () => {
+    const day = '2020-08-28'; // before AAPL's 4-for-1 split
+    const raw = { nowMs: LATER, nonadjusted: true };
+    const minutes = simIntradayBars('AAPL', '1min', day, day, raw);
+    const fives = simIntradayBars('AAPL', '5min', day, day, raw);
+    expect(fives[0].volume).toBe(minutes.slice(0, 5).reduce((sum, m) => sum + m.volume, 0));
+    const [eod] = simEodBars('AAPL', day, day, { nowMs: LATER, adjustment: 'none' });
+    expect(eod.volume).toBe(minutes.reduce((sum, m) => sum + m.volume, 0));
+    expect(eod.close).toBe(minutes.at(-1)!.close);
+  });
+
   it('computes change as close − open and changePercent in percent', () => {
     for (const bar of simEodBars('MSFT', '2024-01-01', '2024-03-01', { nowMs: LATER })) {
       expect(bar.change).toBeCloseTo(bar.close - bar.open, 8);

@@ -3,7 +3,7 @@
  * aggregates of the same one-minute bars the intraday routes serve, so the two always agree.
  */
 import { addDays, type IsoDate, nyDateOf } from '../core/time.ts';
-import { round2 } from './sim-intraday.ts';
+import { rawShares, round2 } from './sim-intraday.ts';
 import { OPEN_MINUTE, regularMinutesUncached } from './sim-minutes.ts';
 import { dailyPath } from './sim-price-path.ts';
 import { hashString, uniformAt } from './sim-random.ts';
@@ -18,7 +18,7 @@ import {
   symbolProfile,
 } from './sim-symbols.ts';
 
-/** Regular-session aggregates per session, generated basis; NaN open = not computed yet. */
+/** Regular-session aggregates per session: generated-basis prices, raw volume; NaN open = not computed yet. */
 interface DailySummaries {
   open: Float64Array;
   high: Float64Array;
@@ -60,10 +60,11 @@ function ensureSummary(profile: SimSymbolProfile, s: DailySummaries, i: number):
   let high = seg.high[0];
   let low = seg.low[0];
   let volume = 0;
+  const rawFactor = rawSplitFactor(profile, simSessions().sessions[i].date);
   for (let k = 0; k < seg.count; k++) {
     if (seg.high[k] > high) high = seg.high[k];
     if (seg.low[k] < low) low = seg.low[k];
-    volume += seg.volume[k];
+    volume += rawShares(seg.volume[k], rawFactor);
   }
   s.open[i] = seg.open[0];
   s.high[i] = high;
@@ -147,7 +148,7 @@ export function simEodBars(
     const high = round2(s.high[i] * factor);
     const low = round2(s.low[i] * factor);
     const close = round2(s.close[i] * factor);
-    const rawVolume = Math.round(s.volume[i] / rawFactor);
+    const rawVolume = s.volume[i];
     const volume =
       adjustment === 'none'
         ? rawVolume
@@ -325,6 +326,7 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
   const s = summaries(profile);
   const factorOf = (j: number) => adjustedSplitFactor(profile, index.sessions[j].date, asOf);
   const f = factorOf(i);
+  const rawFactor = rawSplitFactor(profile, index.sessions[i].date);
   let price: number;
   let dayHigh: number;
   let dayLow: number;
@@ -345,7 +347,7 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     for (let k = 0; k < n; k++) {
       if (seg.high[k] > dayHigh) dayHigh = seg.high[k];
       if (seg.low[k] < dayLow) dayLow = seg.low[k];
-      volume += seg.volume[k];
+      volume += rawShares(seg.volume[k], rawFactor);
     }
     timestamp = Math.floor(nowMs / 1000);
   } else {
@@ -383,7 +385,7 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     price: p,
     changePercentage: round((change / previousClose) * 100, 5),
     change,
-    volume: Math.round(volume / f),
+    volume: Math.round((volume * rawFactor) / f),
     dayLow: round2(dayLow * f),
     dayHigh: round2(dayHigh * f),
     yearHigh: round2(yearHigh),

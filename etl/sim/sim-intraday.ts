@@ -41,7 +41,7 @@ export interface SimIntradayOptions {
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** Per-day aggregation in the generated basis (unrounded prices, generated volume). */
+/** Per-day aggregation: generated-basis prices (unrounded), raw volumes (whole shares). */
 interface DayBars {
   sessionIndex: number;
   count: number;
@@ -63,6 +63,7 @@ function aggregateDay(
   interval: IntradayInterval,
   extended: boolean,
   endLimitMinute: number,
+  rawFactor: number,
 ): DayBars {
   const session = simSessions().sessions[sessionIndex];
   const closeMinute = OPEN_MINUTE + Math.round((session.closeAt - session.openAt) / MS_PER_MINUTE);
@@ -93,7 +94,7 @@ function aggregateDay(
         out.high[n] = seg.high[k];
         out.low[n] = seg.low[k];
         out.close[n] = seg.close[k];
-        out.volume[n] = seg.volume[k];
+        out.volume[n] = rawShares(seg.volume[k], rawFactor);
         continue;
       }
       if (m >= bucketEnd) {
@@ -112,11 +113,19 @@ function aggregateDay(
       if (seg.high[k] > out.high[n]) out.high[n] = seg.high[k];
       if (seg.low[k] < out.low[n]) out.low[n] = seg.low[k];
       out.close[n] = seg.close[k];
-      out.volume[n] += seg.volume[k];
+      out.volume[n] += rawShares(seg.volume[k], rawFactor);
     }
   }
   out.count = n + 1;
   return out;
+}
+
+/**
+ * Whole raw shares of a minute: its generated volume on the raw basis of its session.
+ * why: raw minutes are the unit; higher intervals and daily bars sum them, so they always add up.
+ */
+export function rawShares(generatedVolume: number, rawFactor: number): number {
+  return Math.max(1, Math.round(generatedVolume / rawFactor));
 }
 
 /** Minute of the New York day up to which bars of a session have ended by `nowMs` (Infinity for past days). */
@@ -154,7 +163,8 @@ export function simIntradayColumns(
     for (let i = last; i >= first && total < rowCap; i--) {
       const limit = endLimitMinuteOf(i, nowMs);
       if (limit <= 0) continue;
-      const day = aggregateDay(profile, i, interval, extended, limit);
+      const rawFactor = rawSplitFactor(profile, index.sessions[i].date);
+      const day = aggregateDay(profile, i, interval, extended, limit, rawFactor);
       if (day.count === 0) continue;
       days.push(day);
       total += day.count;
@@ -190,8 +200,8 @@ export function simIntradayColumns(
       out.high[w] = round2(day.high[k] * priceFactor);
       out.low[w] = round2(day.low[k] * priceFactor);
       out.close[w] = round2(day.close[k] * priceFactor);
-      // why: raw shares are whole; adjusted volume is raw × the split ratios since (exact for forward splits).
-      const raw = Math.max(1, Math.round(day.volume[k] / rawFactor));
+      // why: adjusted volume is raw × the split ratios since (exact for forward splits).
+      const raw = day.volume[k];
       out.volume[w] = volumeRescale === 1 ? raw : Math.round(raw * volumeRescale);
       w++;
     }
