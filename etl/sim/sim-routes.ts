@@ -6,7 +6,12 @@ import fs from 'node:fs';
 import { earlyCloses, holidays, sessionAt } from '../core/calendar.ts';
 import { INTRADAY_INTERVALS, type IntradayInterval, isIntradayInterval } from '../core/intervals.ts';
 import { addDays, type IsoDate, isIsoDate, nyDateOf, nyOffsetHoursAtUtc } from '../core/time.ts';
-import { FMP_ERROR_BODIES, missingParameterBody, parameterNotInPlanBody } from './fmp-error-bodies.ts';
+import {
+  FMP_ERROR_BODIES,
+  limitAbovePlanBody,
+  missingParameterBody,
+  parameterNotInPlanBody,
+} from './fmp-error-bodies.ts';
 import { intradayJson } from './intraday-json.ts';
 import { type SimEodAdjustment, simDividends, simEodBars, simQuote, simSplits } from './sim-eod.ts';
 import { simIntradayColumns } from './sim-intraday.ts';
@@ -213,13 +218,16 @@ function corporateActions(kind: 'dividends' | 'splits', params: Params, ctx: Rou
   const gate = symbolGate(ctx, symbol);
   if (gate) return gate;
   if (ctx.isUnknownSymbol(symbol)) return EMPTY;
+  const limit = limitParam(params);
+  if (limit !== undefined && ctx.plan.maxLimit !== undefined && limit > ctx.plan.maxLimit) {
+    return { status: 402, body: limitAbovePlanBody(ctx.plan.maxLimit) };
+  }
   const asOf = nyDateOf(ctx.nowMs);
   const rows =
     kind === 'dividends'
       ? simDividends(symbol, { seed: ctx.seed, asOf })
       : simSplits(symbol, { seed: ctx.seed, asOf });
   rows.reverse();
-  const limit = limitParam(params);
   return ok(JSON.stringify(limit === undefined ? rows : rows.slice(0, limit)));
 }
 
@@ -264,7 +272,10 @@ function exchangeMarketHours(params: Params, ctx: RouteContext): RouteAnswer {
   if (typeof exchange !== 'string') return exchange;
   const name = EXCHANGES[exchange.toUpperCase()];
   if (!name) return EMPTY;
-  const offset = nyOffsetHoursAtUtc(ctx.nowMs);
+  // why: FMP documents an optional `timestamp` (Unix seconds) asking about another instant.
+  const stamp = params.get('timestamp');
+  const atMs = stamp !== null && /^\d+$/.test(stamp) ? Number(stamp) * 1000 : ctx.nowMs;
+  const offset = nyOffsetHoursAtUtc(atMs);
   return ok(
     JSON.stringify([
       {
@@ -273,7 +284,7 @@ function exchangeMarketHours(params: Params, ctx: RouteContext): RouteAnswer {
         openingHour: formatHour(9, 30, offset),
         closingHour: formatHour(16, 0, offset),
         timezone: 'America/New_York',
-        isMarketOpen: sessionAt(ctx.nowMs) !== undefined,
+        isMarketOpen: sessionAt(atMs) !== undefined,
       },
     ]),
   );

@@ -365,6 +365,11 @@ describe('data shape and order', () => {
     clock.t = Date.UTC(2024, 6, 6, 15); // a Saturday in July
     const summer = json(await get('/stable/exchange-market-hours', { exchange: 'NASDAQ' }))[0];
     expect([summer.openingHour, summer.isMarketOpen]).toEqual(['09:30 AM -04:00', false]);
+    const atOpen = Date.UTC(2024, 6, 8, 14) / 1000; // Monday 10:00 New York
+    const asked = json(
+      await get('/stable/exchange-market-hours', { exchange: 'NASDAQ', timestamp: String(atOpen) }),
+    )[0];
+    expect([asked.openingHour, asked.isMarketOpen]).toEqual(['09:30 AM -04:00', true]);
     const holidays = json(
       await get('/stable/holidays-by-exchange', { exchange: 'NASDAQ', from: '2024-11-01', to: '2024-12-31' }),
     );
@@ -463,6 +468,12 @@ describe('caps and plans', () => {
     expect([outside.status, outside.text]).toEqual([402, FMP_ERROR_BODIES.symbolNotInPlan]);
     expect(outside.text).toMatch(/^Premium Query Parameter: 'Special Endpoint/);
     expect((await get('/stable/quote', { symbol: 'AAPL' })).status).toBe(200);
+    const overLimit = await get('/stable/dividends', { symbol: 'AAPL', limit: '6' });
+    expect(overLimit.status).toBe(402);
+    expect(overLimit.text).toMatch(
+      /^Premium Query Parameter: 'Special Parameters : The values for 'limit' must be between 0 and 5/,
+    );
+    expect((await get('/stable/dividends', { symbol: 'AAPL', limit: '5' })).status).toBe(200);
     expect(
       (await get('/stable/historical-price-eod/full', { symbol: 'MSFT', from: '2024-11-01' })).status,
     ).toBe(200);
