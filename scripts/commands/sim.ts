@@ -54,7 +54,11 @@ const command: CommandModule<object, Args> = {
         describe: 'calls per rolling minute before 429 Limit Reach',
       })
       .option('enforce-plan-limits', { type: 'boolean', describe: "enforce the plan's own call limits" })
-      .option('latency-ms', { type: 'number', default: 0, describe: 'added latency per call, ms' })
+      .option('latency-ms', {
+        type: 'number',
+        default: 0,
+        describe: 'added latency per call, ms (real FMP: ~250–350)',
+      })
       .option('latency-jitter-ms', {
         type: 'number',
         default: 0,
@@ -96,6 +100,11 @@ const command: CommandModule<object, Args> = {
     }
     if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
       throw new UsageError(`--port ${args.port}: use a port number from 0 to 65535`);
+    }
+    if (!Number.isInteger(args.seed)) throw new UsageError(`--seed ${args.seed}: use a whole number`);
+    for (const name of ['latency-ms', 'latency-jitter-ms'] as const) {
+      if (!(args[name] >= 0))
+        throw new UsageError(`--${name} ${args[name]}: use a number of milliseconds ≥ 0`);
     }
     for (const name of SHARES) {
       const share = args[name];
