@@ -48,6 +48,9 @@ export type { SimPlanProfile } from './sim-plans.ts';
 export type { SimRangeCap } from './sim-routes.ts';
 export { DEFAULT_EOD_ROW_CAP, DEFAULT_INTRADAY_CAPS, simStockList } from './sim-routes.ts';
 export { simSessions } from './sim-sessions.ts';
+
+import { simSessions } from './sim-sessions.ts';
+
 export { BASIC_PLAN_SYMBOLS, isBuiltInUnknownSymbol, symbolProfile } from './sim-symbols.ts';
 
 /** Fault injection. Random faults are drawn per request from a seeded stream: the n-th request always gets the same. */
@@ -436,6 +439,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     cache.misses = 0;
   };
 
+  // why: build the session index before the first request instead of inside it.
+  simSessions();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
