@@ -46,3 +46,12 @@ describe('mqs CLI', () => {
     ]);
   });
 });
+
+describe('mqs CLI usage errors', () => {
+  it('does not run a command whose options are mistyped', () => {
+    const r = run('calendar', '--yeer', '2024');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/Unknown argument: yeer/);
+  });
+});

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { CliError, errorMessage } from '../etl/core/errors.ts';
+import { CliError, errorMessage, UsageError } from '../etl/core/errors.ts';
 import { scrubSecrets } from '../etl/core/secrets.ts';
 
 // why: every file in scripts/commands/ is one top-level command (its default export is a yargs CommandModule),
@@ -30,7 +30,6 @@ function report(error: unknown, debug: boolean): number {
 
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName('mqs')
     .usage('$0 <command> [options]\n\nMQS Master: market-data warehouse and portfolios on DuckDB.')
@@ -44,18 +43,16 @@ async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((message, error) => {
+      // why: throwing here stops yargs before any handler runs; recording the message alone let a command with a
+      // mistyped option (`mqs backup --form x`) run anyway.
       if (error) throw error;
-      usageError = message;
+      throw new UsageError(`${message}\n(mqs --help for usage)`);
     });
   for (const command of await loadCommands()) parser.command(command);
   try {
     await parser.parseAsync();
   } catch (error) {
     return report(error, debug);
-  }
-  if (usageError) {
-    process.stderr.write(`mqs: ${usageError}\n(mqs --help for usage)\n`);
-    return 2;
   }
   return 0;
 }
