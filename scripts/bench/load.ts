@@ -85,10 +85,16 @@ export default async function run(args: string[]): Promise<void> {
     try {
       const loadId = await writer.beginLoad('bench load');
       let pending: IntradayTransform[] = [];
+      let inFlight: Promise<void> = Promise.resolve();
+      // why: DuckDB runs a statement off the JS thread, so the next batch is parsed and transformed while the
+      // previous one merges (one statement at a time on the connection: each commit waits for the last).
       const flush = async () => {
-        const result = await writer.commitIntraday(pending, loadId);
-        rows += result.inserted;
+        const batch = pending;
         pending = [];
+        await inFlight;
+        inFlight = writer.commitIntraday(batch, loadId).then((result) => {
+          rows += result.inserted;
+        });
       };
       for (let i = 0; i < bodies.length; i++) {
         const body = bodies[i]!;
@@ -104,6 +110,7 @@ export default async function run(args: string[]): Promise<void> {
         if (i === Math.floor(bodies.length / 2)) rssAtHalf = rssMb();
       }
       await flush();
+      await inFlight;
       await writer.publish();
       await writer.finishLoad(loadId, { status: 'ok', rows });
     } finally {
