@@ -58,6 +58,18 @@ async function copyToFile(store: WarehouseStore, query: string, file: string): P
 
 function moveIntoPlace(staged: string, live: string): void {
   fs.mkdirSync(path.dirname(live), { recursive: true });
+  // why: DuckDB's external file cache validates a cached file by its modification time in whole seconds; a
+  // file replaced within the same second was read as a mix of old and new bytes ("TProtocolException: Invalid
+  // data" in the concurrent-reader test). The new version gets a strictly later second than the old one.
+  const previous = fs.statSync(live, { throwIfNoEntry: false });
+  if (previous) {
+    const stagedStat = fs.statSync(staged);
+    const previousSecond = Math.floor(previous.mtimeMs / 1000);
+    if (Math.floor(stagedStat.mtimeMs / 1000) <= previousSecond) {
+      const later = new Date((previousSecond + 1) * 1000);
+      fs.utimesSync(staged, later, later);
+    }
+  }
   fs.renameSync(staged, live);
 }
 

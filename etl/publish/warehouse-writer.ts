@@ -34,6 +34,8 @@ export interface WarehouseWriterOptions {
   command?: string;
   /** How long to wait for another writer, ms. Default 30 000. */
   lockWaitMs?: number;
+  /** DuckDB buffer-pool cap of the writer, MB (larger publishes spill to disk). Default 1024. */
+  memoryLimitMb?: number;
   /** Take the `etl` writer lock. Default true; pass false only when the caller already holds it. */
   takeLock?: boolean;
 }
