@@ -1,0 +1,665 @@
+/**
+ * The writer's DuckDB file (`WAREHOUSE_DIR/etl.duckdb`): bars and the other datasets, window state, quarantine,
+ * the loads ledger. Every window is merged from a staging table with an anti-join on its key IN THE SAME
+ * TRANSACTION as its state row, so a crash leaves the old state or the new one and a rerun converges.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  BIGINT,
+  DATE,
+  DOUBLE,
+  type DuckDBConnection,
+  DuckDBInstance,
+  TIMESTAMPTZ,
+  VARCHAR,
+} from '@duckdb/node-api';
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { formatDayNumber, type IsoDate, MS_PER_DAY } from '../core/time.ts';
+import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
+import type { BarBatch } from '../transform/bar-batch-schema.ts';
+import { barColumnsOf } from '../transform/bar-batch-schema.ts';
+import type { IntradayWindow, QuarantinedBar } from '../transform/transform-intraday.ts';
+import { applyMigrations } from './migrations.ts';
+import { StagedBarsFunction } from './staged-bars-function.ts';
+
+/** Tables the ETL fills; also the `dataset` of a window. */
+export type Dataset = 'bars' | 'eod_bars' | 'splits' | 'dividends';
+
+/** A unit of work: one request's worth of one dataset. Dates are New York, both inclusive. */
+export interface WindowKey {
+  dataset: Dataset;
+  symbol: string;
+  /** Intraday interval for `bars`; '' for the other datasets. */
+  interval: string;
+  from: IsoDate;
+  to: IsoDate;
+}
+
+export type WindowStatus = 'loaded' | 'empty' | 'failed';
+
+export interface WindowState extends WindowKey {
+  status: WindowStatus;
+  /** Commits and failures recorded for this window so far. */
+  attempts: number;
+  rowCount: number;
+  quarantinedCount: number;
+  loadId: number;
+  error: string | null;
+  /** UTC ms. */
+  updatedAt: number;
+}
+
+/** Last date through which a (dataset, symbol, interval) is loaded (or known empty). */
+export interface Watermark {
+  dataset: Dataset;
+  symbol: string;
+  interval: string;
+  throughDate: IsoDate;
+}
+
+/** One intraday window ready to commit: the output of transformIntraday. */
+export interface IntradayCommit {
+  window: IntradayWindow;
+  batch: BarBatch;
+  quarantined: readonly QuarantinedBar[];
+}
+
+/** Rows a commit changed in the dataset table: 0 and 0 on a rerun over complete data. */
+export interface CommitResult {
+  inserted: number;
+  replaced: number;
+}
+
+export interface LoadSummary {
+  status: 'ok' | 'partial' | 'failed';
+  [field: string]: unknown;
+}
+
+interface StagedState {
+  key: WindowKey;
+  status: WindowStatus;
+  rowCount: number;
+  /** Undefined leaves the window's quarantine rows alone (a failure). */
+  quarantined: readonly QuarantinedBar[] | undefined;
+  error: string | null;
+}
+
+export interface StoreOptions {
+  log: Logger;
+  clock: Clock;
+  /** DuckDB buffer-pool cap of the writer, MB. Default 1024. */
+  memoryLimitMb?: number;
+}
+
+const BAR_COLUMNS = [
+  ['symbol', VARCHAR],
+  ['interval', VARCHAR],
+  ['bar_start_at', TIMESTAMPTZ],
+  ['bar_end_at', TIMESTAMPTZ],
+  ['session_date', DATE],
+  ['open', DOUBLE],
+  ['high', DOUBLE],
+  ['low', DOUBLE],
+  ['close', DOUBLE],
+  ['volume', BIGINT],
+  ['load_id', BIGINT],
+] as const;
+
+// why: recreating a temp table is far cheaper than deleting its rows.
+const STG_WINDOWS_DDL = `create or replace temp table stg_windows (dataset varchar, symbol varchar,
+  interval varchar, from_date varchar, to_date varchar, status varchar, row_count bigint, quarantined_count bigint,
+  error varchar, replace_quarantine boolean)`;
+const STG_QUARANTINE_DDL = `create or replace temp table stg_quarantine (dataset varchar, symbol varchar,
+  interval varchar, from_date varchar, to_date varchar, label varchar, reason varchar, open double, high double,
+  low double, close double, volume double)`;
+
+const BAR_VALUE_COLUMNS = ['bar_end_at', 'session_date', 'open', 'high', 'low', 'close', 'volume'];
+
+interface SmallDatasetSpec {
+  table: Exclude<Dataset, 'bars'>;
+  /** Staging columns; dates travel as VARCHAR and are cast in `typed`. */
+  staging: string;
+  typed: string;
+  keys: string[];
+  values: string[];
+  /** SQL over the typed staging rows naming the lake partition a row belongs to. */
+  partition: string;
+}
+
+const SMALL_DATASETS: Record<Exclude<Dataset, 'bars'>, SmallDatasetSpec> = {
+  eod_bars: {
+    table: 'eod_bars',
+    staging:
+      'symbol varchar, date varchar, open double, high double, low double, close double, volume double, vwap double, load_id bigint',
+    typed:
+      'symbol, date::date as date, open, high, low, close, round(volume)::bigint as volume, vwap, load_id',
+    keys: ['symbol', 'date'],
+    values: ['open', 'high', 'low', 'close', 'volume', 'vwap'],
+    partition: "strftime(date, 'year=%Y')",
+  },
+  splits: {
+    table: 'splits',
+    staging: 'symbol varchar, date varchar, numerator double, denominator double, load_id bigint',
+    typed: 'symbol, date::date as date, numerator, denominator, load_id',
+    keys: ['symbol', 'date'],
+    values: ['numerator', 'denominator'],
+    partition: "'all'",
+  },
+  dividends: {
+    table: 'dividends',
+    staging:
+      'symbol varchar, date varchar, record_date varchar, payment_date varchar, declaration_date varchar, dividend double, adj_dividend double, frequency varchar, load_id bigint',
+    typed:
+      'symbol, date::date as date, record_date::date as record_date, payment_date::date as payment_date, declaration_date::date as declaration_date, dividend, adj_dividend, frequency, load_id',
+    keys: ['symbol', 'date'],
+    values: ['record_date', 'payment_date', 'declaration_date', 'dividend', 'adj_dividend', 'frequency'],
+    partition: "'all'",
+  },
+};
+
+/** `YYYY-MM` of every month that session dates (days since 1970-01-01, ascending) fall in. */
+function monthsOf(sessionDays: Int32Array): string[] {
+  const months: string[] = [];
+  let last = '';
+  for (let i = 0; i < sessionDays.length; ) {
+    const month = formatDayNumber(sessionDays[i]!).slice(0, 7);
+    if (month !== last) months.push(month);
+    last = month;
+    // why: days are ascending; jump to the first day of the next month instead of visiting every bar.
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const nextMonthDay = Date.UTC(m === 12 ? y + 1 : y, m === 12 ? 0 : m, 1) / MS_PER_DAY;
+    let lo = i;
+    let hi = sessionDays.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sessionDays[mid]! < nextMonthDay) lo = mid + 1;
+      else hi = mid;
+    }
+    i = lo;
+  }
+  return months;
+}
+
+const microsToTimestamp = (name: string) => `make_timestamp(${name}::bigint)::timestamptz`;
+
+export class WarehouseStore {
+  private constructor(
+    readonly connection: DuckDBConnection,
+    private readonly instance: DuckDBInstance,
+    private readonly options: StoreOptions,
+    private readonly stagedBars: StagedBarsFunction,
+  ) {}
+
+  /** Opens (creating if needed) the writer's DuckDB file and applies pending migrations. */
+  static async open(dbFile: string, options: StoreOptions): Promise<WarehouseStore> {
+    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+    // why: one instance per file per process, always through the cache (a second instance corrupts the file).
+    const instance = await DuckDBInstance.fromCache(dbFile);
+    const connection = await instance.connect();
+    // why: with the default 16 MB threshold every large commit also checkpointed the table (most of the commit
+    // time in the load bench); a larger WAL is checkpointed less often and replayed after a crash.
+    await connection.run("set checkpoint_threshold = '256MB'");
+    // why: DuckDB's default buffer pool is 80% of RAM; a cap keeps a long backfill's memory flat (publish sorts
+    // beyond it spill to disk).
+    await connection.run(`set memory_limit = '${Math.round(options.memoryLimitMb ?? 1024)}MB'`);
+    await connection.run("set TimeZone = 'UTC'");
+    await applyMigrations(connection);
+    const stagedBars = new StagedBarsFunction(connection, 'mqs_staged_bars', BAR_COLUMNS);
+    for (const spec of Object.values(SMALL_DATASETS))
+      await connection.run(`create or replace temp table stg_${spec.table} (${spec.staging})`);
+    return new WarehouseStore(connection, instance, options, stagedBars);
+  }
+
+  async beginLoad(command: string, args: unknown = null): Promise<number> {
+    const reader = await this.connection.runAndReadAll(
+      `insert into loads (load_id, command, started_at, status, summary)
+       values (nextval('load_id_seq'), $command, ${microsToTimestamp('$now')}, 'running', $args::json)
+       returning load_id`,
+      { command, now: BigInt(this.options.clock.now()) * 1000n, args: JSON.stringify(args) },
+    );
+    return Number(reader.getRowsJS()[0]![0]);
+  }
+
+  async finishLoad(loadId: number, summary: LoadSummary): Promise<void> {
+    await this.connection.run(
+      `update loads set finished_at = ${microsToTimestamp('$now')}, status = $status, summary = $summary::json
+       where load_id = $loadId`,
+      {
+        now: BigInt(this.options.clock.now()) * 1000n,
+        status: summary.status,
+        summary: JSON.stringify(summary),
+        loadId,
+      },
+    );
+  }
+
+  /**
+   * Merges intraday windows in ONE transaction: bars new to the table are inserted, stored bars whose values
+   * differ are replaced (a live bar corrected by the backfill), identical bars are left alone; each window's
+   * quarantine rows and state row (loaded | empty) are written in the same transaction.
+   */
+  async commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult> {
+    if (commits.length === 0) return { inserted: 0, replaced: 0 };
+    const con = this.connection;
+    const startedAt = performance.now();
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    const ranges = new Map<string, [number, number][]>();
+    const partitions = new Set<string>();
+    for (const commit of commits) {
+      const c = barColumnsOf(commit.batch);
+      if (c.length === 0) continue;
+      const first = Number(c.barStartAt[0]);
+      const last = Number(c.barStartAt[c.length - 1]);
+      lo = Math.min(lo, first);
+      hi = Math.max(hi, last);
+      const seriesKey = `${commit.window.symbol}\u0000${commit.window.interval}`;
+      ranges.set(seriesKey, [...(ranges.get(seriesKey) ?? []), [first, last]]);
+      for (const month of monthsOf(c.sessionDate)) partitions.add(`interval=${c.interval}/month=${month}`);
+    }
+    this.stagedBars.stage(commits.map((c) => c.batch));
+    // why: two windows of one series in the same call may share bars; the later one wins, as it would have in
+    // two calls, and the staged rows must not hold a key twice or the anti-join would insert it twice.
+    const overlapping = [...ranges.values()].some((list) =>
+      list.sort((a, b) => a[0] - b[0]).some((range, i) => i > 0 && range[0] <= list[i - 1]![1]),
+    );
+    let staged = `${this.stagedBars.name}()`;
+    if (overlapping) {
+      await con.run(
+        `create or replace temp table stg_bars as
+         select * from (select *, row_number() over () as staged_order from ${staged})
+         qualify row_number() over (partition by symbol, interval, bar_start_at order by staged_order desc) = 1`,
+      );
+      await con.run('alter table stg_bars drop column staged_order');
+      staged = 'stg_bars';
+    }
+    await this.stageStates(
+      commits.map((commit) => ({
+        key: { dataset: 'bars', ...commit.window },
+        status: commit.batch.numRows > 0 ? 'loaded' : 'empty',
+        rowCount: commit.batch.numRows,
+        quarantined: commit.quarantined,
+        error: null,
+      })),
+    );
+    const hasRows = lo <= hi;
+    let mergedAt = 0;
+    const stagedAt = performance.now();
+    const result = await this.inTransaction(async () => {
+      let inserted = 0;
+      let replaced = 0;
+      if (hasRows) {
+        const range = { lo: BigInt(lo), hi: BigInt(hi) };
+        const key = 'b.symbol = s.symbol and b.interval = s.interval and b.bar_start_at = s.bar_start_at';
+        const inRange = `b.bar_start_at between ${microsToTimestamp('$lo')} and ${microsToTimestamp('$hi')}`;
+        const differs = `(${BAR_VALUE_COLUMNS.map((c) => `b.${c}`).join(', ')}) is distinct from (${BAR_VALUE_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
+        const listOf = (values: string[]) =>
+          [...new Set(values)].map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+        const [stored] = (
+          await con.runAndReadAll(
+            `select count(*) from bars b where ${inRange}
+             and b.symbol in (${listOf(commits.map((c) => c.window.symbol))})
+             and b.interval in (${listOf(commits.map((c) => c.window.interval))})`,
+            range,
+          )
+        ).getRowsJS();
+        if (Number(stored![0]) === 0) {
+          // why: a backfill mostly loads ranges the table does not hold yet; then there is nothing to join.
+          inserted = (await con.run(`insert into bars select * from ${staged}`)).rowsChanged;
+        } else {
+          replaced = (
+            await con.run(
+              `delete from bars b using ${staged} s where ${key} and ${inRange} and ${differs}`,
+              range,
+            )
+          ).rowsChanged;
+          inserted = (
+            await con.run(
+              `insert into bars select s.* from ${staged} s
+               where not exists (select 1 from bars b where ${key} and ${inRange})`,
+              range,
+            )
+          ).rowsChanged;
+        }
+        if (inserted > 0) await this.markDirtyPartitions('bars', [...partitions]);
+        inserted -= replaced;
+      }
+      mergedAt = performance.now();
+      await this.writeStagedStates(loadId);
+      return { inserted, replaced };
+    }).finally(() => this.stagedBars.clear());
+    const done = performance.now();
+    this.options.log.debug(
+      {
+        windows: commits.length,
+        ...result,
+        stageMs: Math.round(stagedAt - startedAt),
+        mergeMs: Math.round(mergedAt - stagedAt),
+        stateMs: Math.round(done - mergedAt),
+      },
+      'intraday windows committed',
+    );
+    return result;
+  }
+
+  commitEod(window: Omit<WindowKey, 'dataset' | 'interval'>, bars: readonly FmpEodBar[], loadId: number) {
+    return this.commitSmall(SMALL_DATASETS.eod_bars, window, bars.length, loadId, (a) => {
+      for (const b of bars) {
+        a.appendVarchar(b.symbol);
+        a.appendVarchar(b.date);
+        a.appendDouble(b.open);
+        a.appendDouble(b.high);
+        a.appendDouble(b.low);
+        a.appendDouble(b.close);
+        a.appendDouble(b.volume);
+        if (b.vwap === undefined) a.appendNull();
+        else a.appendDouble(b.vwap);
+        a.appendBigInt(BigInt(loadId));
+        a.endRow();
+      }
+    });
+  }
+
+  commitSplits(window: Omit<WindowKey, 'dataset' | 'interval'>, splits: readonly FmpSplit[], loadId: number) {
+    return this.commitSmall(SMALL_DATASETS.splits, window, splits.length, loadId, (a) => {
+      for (const s of splits) {
+        a.appendVarchar(s.symbol);
+        a.appendVarchar(s.date);
+        a.appendDouble(s.numerator);
+        a.appendDouble(s.denominator);
+        a.appendBigInt(BigInt(loadId));
+        a.endRow();
+      }
+    });
+  }
+
+  commitDividends(
+    window: Omit<WindowKey, 'dataset' | 'interval'>,
+    dividends: readonly FmpDividend[],
+    loadId: number,
+  ) {
+    return this.commitSmall(SMALL_DATASETS.dividends, window, dividends.length, loadId, (a) => {
+      const optional = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+      for (const d of dividends) {
+        a.appendVarchar(d.symbol);
+        a.appendVarchar(d.date);
+        optional(d.recordDate || null);
+        optional(d.paymentDate || null);
+        optional(d.declarationDate || null);
+        a.appendDouble(d.dividend);
+        a.appendDouble(d.adjDividend);
+        optional(d.frequency);
+        a.appendBigInt(BigInt(loadId));
+        a.endRow();
+      }
+    });
+  }
+
+  /** Marks a window failed (attempts + 1) with the error's message; its stored rows stay as they were. */
+  async recordFailure(key: WindowKey, error: unknown, loadId: number): Promise<void> {
+    await this.stageStates([
+      { key, status: 'failed', rowCount: 0, quarantined: undefined, error: errorMessage(error) },
+    ]);
+    await this.inTransaction(() => this.writeStagedStates(loadId));
+  }
+
+  /** Window states, optionally of one dataset / symbol / interval / status. */
+  async windowStates(
+    filter: Partial<Pick<WindowState, 'dataset' | 'symbol' | 'interval' | 'status'>> = {},
+  ): Promise<WindowState[]> {
+    const where = Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => `${k} = $${k}`);
+    const reader = await this.connection.runAndReadAll(
+      `select dataset, symbol, interval, strftime(from_date, '%Y-%m-%d') as "from", strftime(to_date, '%Y-%m-%d') as "to",
+              status, attempts, row_count, quarantined_count, load_id, error, epoch_ms(updated_at) as updated_at
+       from windows ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by dataset, symbol, interval, from_date`,
+      Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      dataset: r.dataset as Dataset,
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      from: String(r.from),
+      to: String(r.to),
+      status: r.status as WindowStatus,
+      attempts: Number(r.attempts),
+      rowCount: Number(r.row_count),
+      quarantinedCount: Number(r.quarantined_count),
+      loadId: Number(r.load_id),
+      error: r.error === null ? null : String(r.error),
+      updatedAt: Number(r.updated_at),
+    }));
+  }
+
+  /** Quarantined bars of a dataset (default all), with their window, oldest window first. */
+  async quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]> {
+    const reader = await this.connection.runAndReadAll(
+      `select dataset, symbol, interval, strftime(from_date, '%Y-%m-%d') as "from", strftime(to_date, '%Y-%m-%d') as "to",
+              label, reason, open, high, low, close, volume
+       from quarantine ${symbol === undefined ? '' : 'where symbol = $symbol'}
+       order by dataset, symbol, interval, from_date, label`,
+      symbol === undefined ? {} : { symbol },
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      dataset: r.dataset as Dataset,
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      from: String(r.from),
+      to: String(r.to),
+      label: String(r.label),
+      reason: String(r.reason),
+      open: Number(r.open),
+      high: Number(r.high),
+      low: Number(r.low),
+      close: Number(r.close),
+      volume: Number(r.volume),
+    }));
+  }
+
+  failedWindows(): Promise<WindowState[]> {
+    return this.windowStates({ status: 'failed' });
+  }
+
+  /** Per (dataset, symbol, interval): the last to-date of a loaded or empty window. */
+  async watermarks(): Promise<Watermark[]> {
+    const reader = await this.connection.runAndReadAll(
+      `select dataset, symbol, interval, strftime(max(to_date), '%Y-%m-%d') as through_date
+       from windows where status in ('loaded', 'empty') group by all order by all`,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      dataset: r.dataset as Dataset,
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      throughDate: String(r.through_date),
+    }));
+  }
+
+  /** Lake partitions changed since their last publish. */
+  async dirtyPartitions(): Promise<{ dataset: Dataset; partition: string }[]> {
+    const reader = await this.connection.runAndReadAll(
+      'select distinct dataset, partition from dirty_partitions order by all',
+    );
+    return reader
+      .getRowObjectsJS()
+      .map((r) => ({ dataset: r.dataset as Dataset, partition: String(r.partition) }));
+  }
+
+  async clearDirty(dataset: Dataset, partition: string): Promise<void> {
+    await this.connection.run(
+      'delete from dirty_partitions where dataset = $dataset and partition = $partition',
+      {
+        dataset,
+        partition,
+      },
+    );
+  }
+
+  /** Hash of the view SQL the CLI catalog was last generated from, if any. */
+  async catalogFingerprint(): Promise<string | undefined> {
+    const rows = (await this.connection.runAndReadAll('select views_hash from catalog_state')).getRowsJS();
+    return rows.length > 0 ? String(rows[0]![0]) : undefined;
+  }
+
+  async setCatalogFingerprint(hash: string): Promise<void> {
+    await this.inTransaction(async () => {
+      await this.connection.run('delete from catalog_state');
+      await this.connection.run('insert into catalog_state values ($hash)', { hash });
+    });
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async commitSmall(
+    spec: SmallDatasetSpec,
+    window: Omit<WindowKey, 'dataset' | 'interval'>,
+    rows: number,
+    loadId: number,
+    fill: (appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>) => void,
+  ): Promise<CommitResult> {
+    const con = this.connection;
+    const staging = `stg_${spec.table}`;
+    await con.run(`delete from ${staging}`);
+    const appender = await con.createAppender(staging, 'main', 'temp');
+    try {
+      fill(appender);
+    } finally {
+      appender.closeSync();
+    }
+    const key: WindowKey = { dataset: spec.table, interval: '', ...window };
+    await this.stageStates([
+      { key, status: rows > 0 ? 'loaded' : 'empty', rowCount: rows, quarantined: [], error: null },
+    ]);
+    return this.inTransaction(async () => {
+      await con.run(`create or replace temp table ${staging}_typed as select ${spec.typed} from ${staging}`);
+      const on = spec.keys.map((k) => `t.${k} = s.${k}`).join(' and ');
+      const differs = `(${spec.values.map((c) => `t.${c}`).join(', ')}) is distinct from (${spec.values.map((c) => `s.${c}`).join(', ')})`;
+      const replaced = (
+        await con.run(`delete from ${spec.table} t using ${staging}_typed s where ${on} and ${differs}`)
+      ).rowsChanged;
+      let inserted = (
+        await con.run(
+          `insert into ${spec.table} select s.* from ${staging}_typed s
+           where not exists (select 1 from ${spec.table} t where ${on})`,
+        )
+      ).rowsChanged;
+      if (inserted > 0)
+        await this.markDirty(spec.table, `select distinct ${spec.partition} from ${staging}_typed`);
+      inserted -= replaced;
+      await this.writeStagedStates(loadId);
+      return { inserted, replaced };
+    });
+  }
+
+  private async markDirtyPartitions(dataset: Dataset, partitions: string[]): Promise<void> {
+    for (const partition of partitions) {
+      await this.connection.run(
+        `insert into dirty_partitions select $dataset, $partition
+         where not exists (select 1 from dirty_partitions where dataset = $dataset and partition = $partition)`,
+        { dataset, partition },
+      );
+    }
+  }
+
+  private async markDirty(dataset: Dataset, partitionsQuery: string): Promise<void> {
+    await this.connection.run(
+      `insert into dirty_partitions select $dataset, p.partition from (${partitionsQuery}) p(partition)
+       where not exists (select 1 from dirty_partitions d where d.dataset = $dataset and d.partition = p.partition)`,
+      { dataset },
+    );
+  }
+
+  /**
+   * Stages state rows (and, unless `quarantined` is undefined, the window's quarantine rows) in temp tables.
+   * why: appenders run outside the transaction; the staged rows are written by writeStagedStates inside it.
+   */
+  private async stageStates(entries: readonly StagedState[]): Promise<void> {
+    const con = this.connection;
+    await con.run(STG_WINDOWS_DDL);
+    await con.run(STG_QUARANTINE_DDL);
+    const windows = await con.createAppender('stg_windows', 'main', 'temp');
+    const quarantine = await con.createAppender('stg_quarantine', 'main', 'temp');
+    try {
+      for (const entry of entries) {
+        const k = entry.key;
+        const keyCells = (a: typeof windows) => {
+          a.appendVarchar(k.dataset);
+          a.appendVarchar(k.symbol);
+          a.appendVarchar(k.interval);
+          a.appendVarchar(k.from);
+          a.appendVarchar(k.to);
+        };
+        keyCells(windows);
+        windows.appendVarchar(entry.status);
+        windows.appendBigInt(BigInt(entry.rowCount));
+        windows.appendBigInt(BigInt(entry.quarantined?.length ?? 0));
+        if (entry.error === null) windows.appendNull();
+        else windows.appendVarchar(entry.error);
+        windows.appendBoolean(entry.quarantined !== undefined);
+        windows.endRow();
+        for (const bar of entry.quarantined ?? []) {
+          keyCells(quarantine);
+          quarantine.appendVarchar(bar.label);
+          quarantine.appendVarchar(bar.reason);
+          for (const value of [bar.open, bar.high, bar.low, bar.close, bar.volume])
+            quarantine.appendDouble(value);
+          quarantine.endRow();
+        }
+      }
+    } finally {
+      windows.closeSync();
+      quarantine.closeSync();
+    }
+  }
+
+  /** Replaces the staged windows' state rows (attempts + 1) and quarantine rows; call inside the transaction. */
+  private async writeStagedStates(loadId: number): Promise<void> {
+    const con = this.connection;
+    const key = `o.dataset = n.dataset and o.symbol = n.symbol and o.interval = n.interval
+      and o.from_date = n.from_date and o.to_date = n.to_date`;
+    await con.run(
+      `create or replace temp table stg_windows_typed as
+       select n.dataset, n.symbol, n.interval, n.from_date::date as from_date, n.to_date::date as to_date,
+              n.status, n.row_count, n.quarantined_count, n.error, n.replace_quarantine
+       from stg_windows n`,
+    );
+    await con.run(
+      `create or replace temp table stg_windows_next as
+       select n.dataset, n.symbol, n.interval, n.from_date, n.to_date, n.status,
+              (coalesce(max(o.attempts), 0) + 1)::integer as attempts, n.row_count, n.quarantined_count,
+              $loadId::bigint as load_id, n.error, ${microsToTimestamp('$now')} as updated_at
+       from stg_windows_typed n left join windows o on ${key}
+       group by all`,
+      { loadId, now: BigInt(this.options.clock.now()) * 1000n },
+    );
+    await con.run(`delete from windows o using stg_windows_typed n where ${key}`);
+    await con.run('insert into windows select * from stg_windows_next');
+    await con.run(`delete from quarantine o using stg_windows_typed n where ${key} and n.replace_quarantine`);
+    await con.run(
+      `insert into quarantine
+       select dataset, symbol, interval, from_date::date, to_date::date, label, reason, open, high, low, close,
+              volume, $loadId::bigint
+       from stg_quarantine`,
+      { loadId },
+    );
+  }
+
+  private async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('begin transaction');
+    try {
+      const result = await work();
+      await this.connection.run('commit');
+      return result;
+    } catch (error) {
+      await this.connection.run('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+}
