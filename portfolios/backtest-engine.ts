@@ -73,32 +73,20 @@ export function runBacktestOnColumns(input: BacktestInput): BacktestResult {
     strategy: input.strategy,
     allocatedCapital: input.allocatedCapital,
   });
-  const { eventRow, eventSymbol, endAt, sessionDay } = columns;
-  const n = eventRow.length;
   const everyBars = config.schedule.everyBars;
   const dates: IsoDate[] = [''];
   const equity: number[] = [input.allocatedCapital];
   const gross: number[] = [];
-  let slice = 0;
   runner.start();
-  let e = 0;
-  while (e < n) {
-    const firstRow = eventRow[e]!;
-    const now = endAt[firstRow]!;
-    const day = sessionDay[firstRow]!;
-    runner.setTime(now, day);
-    let k = e;
-    while (k < n && endAt[eventRow[k]!] === now) runner.revealBar(eventSymbol[k++]!);
-    slice++;
-    if (slice % everyBars === 0) runner.decide();
-    e = k;
-    if (e === n || sessionDay[eventRow[e]!] !== day) {
+  replayBars(runner, columns, {
+    shouldDecide: (slice) => slice % everyBars === 0,
+    onSessionClose: (day) => {
       const value = runner.book.positionsValue();
       dates.push(formatDayNumber(day));
       equity.push(runner.book.cash + value.net);
       gross.push(value.gross);
-    }
-  }
+    },
+  });
   runner.stop();
   const cancelled = runner.broker.cancelAll();
   dates[0] = dates.length > 1 ? `${dates[1]} open` : 'start';
@@ -142,7 +130,7 @@ export function runBacktestOnColumns(input: BacktestInput): BacktestResult {
     strategy: config.strategy.name,
     interval: config.interval,
     universe: symbols,
-    bars: n,
+    bars: columns.eventRow.length,
     curve: { dates, equity, benchmark: benchmarkCurve },
     metrics,
     trades,
@@ -172,4 +160,34 @@ export function benchmarkEquity(
     out.push(last);
   }
   return out;
+}
+
+export interface ReplayHooks {
+  /** Whether to decide after the `slice`-th distinct bar close (1-based) at `now` (UTC ms). */
+  shouldDecide(slice: number, now: number): boolean;
+  /** Called after the last bar of a session (days since 1970-01-01) was revealed and decided on. */
+  onSessionClose?(sessionDay: number): void;
+}
+
+/**
+ * Drives a runner through columns in bar-close order: at each distinct bar_end_at every bar that closed then is
+ * revealed (open orders fill at its open first), then the strategy may decide.
+ */
+export function replayBars(runner: PortfolioRunner, columns: BarColumns, hooks: ReplayHooks): void {
+  const { eventRow, eventSymbol, endAt, sessionDay } = columns;
+  const n = eventRow.length;
+  let slice = 0;
+  let e = 0;
+  while (e < n) {
+    const firstRow = eventRow[e]!;
+    const now = endAt[firstRow]!;
+    const day = sessionDay[firstRow]!;
+    runner.setTime(now, day);
+    let k = e;
+    while (k < n && endAt[eventRow[k]!] === now) runner.revealBar(eventSymbol[k++]!);
+    slice++;
+    if (hooks.shouldDecide(slice, now)) runner.decide();
+    e = k;
+    if (hooks.onSessionClose && (e === n || sessionDay[eventRow[e]!] !== day)) hooks.onSessionClose(day);
+  }
 }

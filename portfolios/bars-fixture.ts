@@ -20,7 +20,7 @@ export async function createBarsTable(
       .slice(i, i + 500)
       .map(
         (b) =>
-          `('${b.symbol}', '1min', to_timestamp(${b.startAt / 1000}), to_timestamp(${b.endAt / 1000}), DATE '${b.sessionDate}', ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume}, ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume})`,
+          `('${b.symbol}', '1min', make_timestamptz(${b.startAt * 1000}::BIGINT), make_timestamptz(${b.endAt * 1000}::BIGINT), DATE '${b.sessionDate}', ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume}, ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume})`,
       )
       .join(',\n');
     if (values) await connection.run(`INSERT INTO bars VALUES ${values}`);
