@@ -102,6 +102,12 @@ export function parsePortfolioConfig(json: unknown, fileName: string): Portfolio
   return cfg;
 }
 
+/** A path as the user should see it: relative to the working folder when inside it, else absolute. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
 export const PORTFOLIO_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Reads `<rootDir>/<id>/config.json`. */
@@ -111,7 +117,7 @@ export function loadPortfolio(rootDir: string, id: string): PortfolioDefinition 
   }
   const dir = path.join(rootDir, id);
   const configFile = path.join(dir, 'config.json');
-  const shown = path.relative(process.cwd(), configFile) || configFile;
+  const shown = displayPath(configFile);
   if (!fs.existsSync(configFile)) {
     const known = listPortfolioIds(rootDir);
     throw new UsageError(

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../etl/core/errors.ts';
-import type { PortfolioDefinition } from './portfolio-config.ts';
+import { displayPath, type PortfolioDefinition } from './portfolio-config.ts';
 import type { Strategy } from './strategy.ts';
 
 /** A portfolio's strategy module with its validated parameters. */
@@ -39,7 +38,7 @@ export function validateStrategyParams(
 
 /** Imports `portfolios/<id>/strategy.ts` (default export) and validates the config's parameters against it. */
 export async function loadStrategy(definition: PortfolioDefinition): Promise<LoadedStrategy> {
-  const shown = path.relative(process.cwd(), definition.configFile) || definition.configFile;
+  const shown = displayPath(definition.configFile);
   const mod = (await import(pathToFileURL(definition.strategyFile).href)) as { default?: unknown };
   if (!isStrategy(mod.default)) {
     throw new UsageError(

@@ -19,8 +19,14 @@ export default defineStrategy({
     const up = 1 + p.threshold;
     const down = 1 - p.threshold;
     let pending: TargetWeight[] = [];
+    let sliceAt = Number.NaN;
     return {
       onBar(s, { market, portfolio }) {
+        // why: a signal is about the latest close only; one left from an earlier bar close is stale.
+        if (market.now !== sliceAt) {
+          sliceAt = market.now;
+          if (pending.length > 0) pending = [];
+        }
         const previous = market.close(s, 1);
         if (!(previous > 0)) return;
         const ratio = market.close(s, 0) / previous;

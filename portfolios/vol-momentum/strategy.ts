@@ -31,8 +31,14 @@ export default defineStrategy({
   create: (p, universe) => {
     const n = p.lookbackBars;
     let pending: TargetWeight[] = [];
+    let sliceAt = Number.NaN;
     return {
       onBar(s, { market, portfolio }) {
+        // why: a signal is about the latest close only; one left from an earlier bar close is stale.
+        if (market.now !== sliceAt) {
+          sliceAt = market.now;
+          if (pending.length > 0) pending = [];
+        }
         if (market.barCount(s) <= n) return;
         const close = market.close(s);
         const roc = close / market.close(s, n) - 1;
