@@ -7,7 +7,7 @@ import { loadStrategy, validateStrategyParams } from './strategy-loader.ts';
 const valid = {
   name: 'x',
   strategy: { name: 'momentum', params: {} },
-  universe: ['AAPL', 'BRK.B'],
+  universe: ['AAPL', 'BRK-B'],
   interval: '1min',
   capitalShare: 0.5,
 };
@@ -32,7 +32,11 @@ describe('portfolio config', () => {
 
   it.each([
     [{ ...valid, risk: { maxLeverage: -1 } }, /^p\/config\.json: risk\.maxLeverage: /],
-    [{ ...valid, universe: ['aapl'] }, /^p\/config\.json: universe\.0: must be an upper-case ticker/],
+    [{ ...valid, universe: ['aapl'] }, /^p\/config\.json: universe\.0: must be a ticker in FMP's spelling/],
+    [
+      { ...valid, universe: ['AAPL', 'BRK.B'] },
+      /^p\/config\.json: universe\.1: must be a ticker in FMP's spelling/,
+    ],
     [{ ...valid, universe: ['AAPL', 'AAPL'] }, /^p\/config\.json: universe: AAPL is listed twice$/],
     [{ ...valid, interval: '2min' }, /^p\/config\.json: interval: /],
     [{ ...valid, capitalShare: 0 }, /^p\/config\.json: capitalShare: /],

@@ -48,9 +48,13 @@ export const brokerSettingsSchema = z
   .strict();
 export type BrokerSettings = z.infer<typeof brokerSettingsSchema>;
 
-const symbolSchema = z.string().refine((s) => 'symbol' in tryNormalizeSymbol(s) && s === s.toUpperCase(), {
-  error: 'must be an upper-case ticker such as AAPL or BRK.B',
-});
+const symbolSchema = z.string().refine(
+  (s) => {
+    const normalized = tryNormalizeSymbol(s);
+    return 'symbol' in normalized && normalized.symbol === s;
+  },
+  { error: "must be a ticker in FMP's spelling, such as AAPL or BRK-B" },
+);
 
 /** `portfolios/<id>/config.json`. */
 export const portfolioConfigSchema = z

@@ -49,6 +49,20 @@ describe('runBacktest over a published lake', () => {
     expect(fs.readFileSync(second.resultPath).equals(json1)).toBe(true);
   });
 
+  it('trades a universe given by the caller instead of the config', async () => {
+    const out = await runBacktest({
+      warehouseDir,
+      portfolioId: 'momentum',
+      from: '2024-03-07',
+      to: '2024-03-08',
+      universe: ['MSFT', 'AAPL'],
+      log: silentLogger(),
+    });
+    expect(out.result.universe).toEqual(['AAPL', 'MSFT']);
+    expect(out.result.bars).toBe(2 * 2 * 390);
+    expect(new Set(out.result.trades.map((t) => t.symbol))).toEqual(new Set(['AAPL', 'MSFT']));
+  });
+
   it('names the missing data when the range holds no bars', async () => {
     await expect(
       runBacktest({

@@ -31,6 +31,10 @@ export interface RunBacktestOptions {
   portfoliosDir?: string;
   /** A connection with the marts (default: a fresh warehouse reader over WAREHOUSE_DIR/lake). */
   connection?: DuckDBConnection;
+  /** Trade these symbols instead of the config's universe (e.g. the demo's tickers). */
+  universe?: readonly string[];
+  /** Benchmark symbol instead of the config's. */
+  benchmark?: string;
 }
 
 export interface RunBacktestOutput {
@@ -70,7 +74,13 @@ export async function runBacktest(options: RunBacktestOptions): Promise<RunBackt
   if (!(capital > 0)) throw new UsageError(`--capital ${capital}: must be a positive amount of USD`);
   const definition = loadPortfolio(options.portfoliosDir ?? PORTFOLIOS_DIR, options.portfolioId);
   const { strategy, params } = await loadStrategy(definition);
-  const { config } = definition;
+  const config = {
+    ...definition.config,
+    universe: options.universe ? [...options.universe] : definition.config.universe,
+    benchmark: options.benchmark ?? definition.config.benchmark,
+  };
+  if (config.universe.length === 0)
+    throw new UsageError('the universe of a backtest needs at least one symbol');
   let connection = options.connection;
   let close = () => {};
   if (!connection) {

@@ -6,6 +6,8 @@ interface Args {
   from: string;
   to: string;
   capital?: number;
+  symbols?: string;
+  benchmark?: string;
   json?: boolean;
 }
 
@@ -34,16 +36,32 @@ const command: CommandModule<object, Args> = {
         type: 'number',
         describe: 'manager capital in USD, split by capitalShare (default 1000000)',
       })
+      .option('symbols', {
+        type: 'string',
+        describe: "comma-separated symbols to trade instead of the config's universe",
+      })
+      .option('benchmark', {
+        type: 'string',
+        describe: "benchmark symbol instead of the config's (default SPY)",
+      })
       .option('json', { type: 'boolean', describe: 'print the metrics and report path as JSON' }),
   handler: async (args) => {
     const { config, log } = createContext();
     const { runBacktest } = await import('../../portfolios/run-backtest.ts');
+    const { normalizeSymbol } = await import('../../etl/core/symbols.ts');
+    const universe = args.symbols
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => normalizeSymbol(s));
     const out = await runBacktest({
       warehouseDir: config.warehouseDir,
       portfolioId: args.portfolio,
       from: args.from,
       to: args.to,
       capital: args.capital,
+      universe,
+      benchmark: args.benchmark ? normalizeSymbol(args.benchmark) : undefined,
       log,
     });
     if (args.json) {
