@@ -141,7 +141,10 @@ function objectLoop(columns: BarColumns, limit: number): number {
       volume: columns.volume[r]!,
     };
     let h = history.get(symbol);
-    if (!h) history.set(symbol, (h = []));
+    if (!h) {
+      h = [];
+      history.set(symbol, h);
+    }
     h.push(bar);
     if (h.length > 1 && Math.abs(bar.close / h[h.length - 2]!.close - 1) > 0.01) signals++;
   }
