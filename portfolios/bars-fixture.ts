@@ -1,0 +1,130 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sessionOn } from '../etl/core/calendar.ts';
+import { MS_PER_MINUTE } from '../etl/core/time.ts';
+import type { BarInput } from './bar-columns.ts';
+
+/** The columns of the `bars` mart (etl/README.md), for tests that build their own in-memory warehouse. */
+export const BARS_MART_DDL = `CREATE TABLE bars (
+  symbol VARCHAR, interval VARCHAR, bar_start_at TIMESTAMPTZ, bar_end_at TIMESTAMPTZ, session_date DATE,
+  open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume BIGINT,
+  adj_open DOUBLE, adj_high DOUBLE, adj_low DOUBLE, adj_close DOUBLE, adj_volume DOUBLE)`;
+
+/** Creates the `bars` table and inserts the given 1-minute bars (adjusted = raw). */
+export async function createBarsTable(
+  connection: DuckDBConnection,
+  bars: readonly BarInput[],
+): Promise<void> {
+  await connection.run(BARS_MART_DDL);
+  for (let i = 0; i < bars.length; i += 500) {
+    const values = bars
+      .slice(i, i + 500)
+      .map(
+        (b) =>
+          `('${b.symbol}', '1min', make_timestamptz(${b.startAt * 1000}::BIGINT), make_timestamptz(${b.endAt * 1000}::BIGINT), DATE '${b.sessionDate}', ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume}, ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume})`,
+      )
+      .join(',\n');
+    if (values) await connection.run(`INSERT INTO bars VALUES ${values}`);
+  }
+}
+
+/**
+ * Regular-session 1-minute bars of a symbol from the first minutes of a session: `opens[k]`/`closes[k]` are the
+ * k-th bar's open and close (high/low bracket them).
+ */
+export function minuteBars(
+  symbol: string,
+  sessionDate: string,
+  opens: readonly number[],
+  closes: readonly number[],
+  firstMinute = 0,
+): BarInput[] {
+  const session = sessionOn(sessionDate);
+  if (!session) throw new RangeError(`${sessionDate} is not a trading day`);
+  return closes.map((close, k) => {
+    const startAt = session.openAt + (firstMinute + k) * MS_PER_MINUTE;
+    const open = opens[k]!;
+    return {
+      symbol,
+      sessionDate,
+      startAt,
+      endAt: startAt + MS_PER_MINUTE,
+      open,
+      high: Math.max(open, close),
+      low: Math.min(open, close),
+      close,
+      volume: 1000,
+    };
+  });
+}
+
+/** A small deterministic PRNG (mulberry32) so fixtures are identical on every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Regular-session 1-minute random-walk bars for each symbol and session (each minute's close moves by up to
+ * ±`maxMovePct` percent), deterministic for a seed. `minutes` bars per session from the open (default all).
+ */
+export function randomWalkBars(
+  symbols: readonly string[],
+  sessionDates: readonly string[],
+  options: { seed: number; maxMovePct: number; minutes?: number; startPrice?: number },
+): BarInput[] {
+  const random = seededRandom(options.seed);
+  const out: BarInput[] = [];
+  for (const symbol of symbols) {
+    let price = options.startPrice ?? 100;
+    for (const date of sessionDates) {
+      const session = sessionOn(date);
+      if (!session) throw new RangeError(`${date} is not a trading day`);
+      const count = options.minutes ?? (session.closeAt - session.openAt) / MS_PER_MINUTE;
+      const opens: number[] = [];
+      const closes: number[] = [];
+      for (let k = 0; k < count; k++) {
+        const open = Math.round(price * (1 + (random() - 0.5) * 0.001) * 100) / 100;
+        price = Math.round(open * (1 + ((random() - 0.5) * 2 * options.maxMovePct) / 100) * 100) / 100;
+        opens.push(open);
+        closes.push(price);
+      }
+      out.push(...minuteBars(symbol, date, opens, closes));
+    }
+  }
+  return out;
+}
+
+/**
+ * Publishes 1-minute bars to `<warehouseDir>/lake/bars/interval=1min/month=YYYY-MM/data_0.parquet`, the layout
+ * the warehouse's publish step writes (etl/publish/publish-lake.ts: the bar's length in seconds, not its end), so
+ * `openWarehouseReader` serves them through the marts.
+ */
+export async function writeBarsLake(warehouseDir: string, bars: readonly BarInput[]): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await createBarsTable(connection, bars);
+    const months = [...new Set(bars.map((b) => b.sessionDate.slice(0, 7)))].sort();
+    for (const month of months) {
+      const dir = path.join(warehouseDir, 'lake', 'bars', 'interval=1min', `month=${month}`);
+      fs.mkdirSync(dir, { recursive: true });
+      await connection.run(`COPY (
+        SELECT symbol, bar_start_at, date_diff('second', bar_start_at, bar_end_at)::SMALLINT AS bar_seconds,
+          session_date, open, high, low, close, volume, 1::BIGINT AS load_id
+        FROM bars WHERE strftime(session_date, '%Y-%m') = '${month}' ORDER BY symbol, bar_start_at
+      ) TO '${path.join(dir, 'data_0.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,90 @@
+import type { CommandModule } from 'yargs';
+import { createContext } from '../context.ts';
+
+interface Args {
+  portfolio: string;
+  from: string;
+  to: string;
+  capital?: number;
+  symbols?: string;
+  benchmark?: string;
+  json?: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'backtest',
+  describe:
+    'backtest a portfolio over the warehouse history and write an HTML report (WAREHOUSE_DIR/reports/)',
+  builder: (y) =>
+    y
+      .option('portfolio', {
+        type: 'string',
+        demandOption: true,
+        describe: 'portfolio id (folder under portfolios/)',
+      })
+      .option('from', {
+        type: 'string',
+        demandOption: true,
+        describe: 'first session date, YYYY-MM-DD (New York)',
+      })
+      .option('to', {
+        type: 'string',
+        demandOption: true,
+        describe: 'last session date, YYYY-MM-DD, inclusive',
+      })
+      .option('capital', {
+        type: 'number',
+        describe: 'manager capital in USD, split by capitalShare (default 1000000)',
+      })
+      .option('symbols', {
+        type: 'string',
+        describe: "comma-separated symbols to trade instead of the config's universe",
+      })
+      .option('benchmark', {
+        type: 'string',
+        describe: "benchmark symbol instead of the config's (default SPY)",
+      })
+      .option('json', { type: 'boolean', describe: 'print the metrics and report path as JSON' }),
+  handler: async (args) => {
+    const { config, log } = createContext();
+    const { runBacktest } = await import('../../portfolios/run-backtest.ts');
+    const { normalizeSymbol } = await import('../../etl/core/symbols.ts');
+    const universe = args.symbols
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => normalizeSymbol(s));
+    const out = await runBacktest({
+      warehouseDir: config.warehouseDir,
+      portfolioId: args.portfolio,
+      from: args.from,
+      to: args.to,
+      capital: args.capital,
+      universe,
+      benchmark: args.benchmark ? normalizeSymbol(args.benchmark) : undefined,
+      log,
+    });
+    if (args.json) {
+      process.stdout.write(
+        `${JSON.stringify({ portfolio: args.portfolio, from: args.from, to: args.to, bars: out.result.bars, metrics: out.metrics, reportPath: out.reportPath, resultPath: out.resultPath })}\n`,
+      );
+      return;
+    }
+    const m = out.metrics;
+    const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
+    const num = (x: number | null) => (x === null ? '–' : x.toFixed(2));
+    const lines = [
+      `${out.result.name} (${args.portfolio}) ${args.from} → ${args.to}: ${out.result.bars} bars, ${m.sessions} sessions`,
+      `  total return ${pct(m.totalReturn)}  CAGR ${pct(m.cagr)}  vol ${pct(m.annualVolatility)}  Sharpe ${num(m.sharpe)}  Sortino ${num(m.sortino)}`,
+      `  max drawdown ${pct(m.maxDrawdown)} over ${m.maxDrawdownDurationSessions} sessions  turnover ${num(m.turnover)}  exposure ${pct(m.exposure)}`,
+      `  trades ${m.trades}  win rate ${pct(m.winRate)}  commission ${num(m.commissionPaid)} USD  refused orders ${m.refusedOrders}`,
+      m.benchmark
+        ? `  ${m.benchmark.symbol} buy-and-hold ${pct(m.benchmark.totalReturn)} (excess ${pct(m.excessReturn)})`
+        : '  benchmark: no bars in range',
+      `report: ${out.reportPath}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  },
+};
+
+export default command;
