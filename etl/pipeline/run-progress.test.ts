@@ -7,7 +7,10 @@ import { buildSummary, formatSummary } from './run-summary.ts';
 
 function manualClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
-  return { now: () => now, sleep: async (ms) => void (now += ms), advance: (ms) => void (now += ms) };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { now: () => now, sleep: async (ms) => advance(ms), advance };
 }
 
 const plan = planWindows({
