@@ -61,7 +61,7 @@ describe('planWindows', () => {
     symbols: ['AAPL', 'MSFT'],
     intervals: ['1min'] as const,
     datasets: ['intraday'] as const,
-    watermarks: [],
+    stored: [],
     failedWindows: [],
   };
 
@@ -77,27 +77,27 @@ describe('planWindows', () => {
   });
 
   it('starts after the watermark and plans nothing when current', () => {
-    const watermarks = [
+    const stored = [
       {
         dataset: 'intraday',
         symbol: 'AAPL',
         interval: '1min',
-        firstDate: '2024-03-04',
-        lastDate: '2024-03-13',
+        from: '2024-03-04',
+        to: '2024-03-13',
       },
       {
         dataset: 'intraday',
         symbol: 'MSFT',
         interval: '1min',
-        firstDate: '2024-03-04',
-        lastDate: '2024-03-15',
+        from: '2024-03-04',
+        to: '2024-03-15',
       },
     ] as const;
-    const plan = planWindows({ ...base, to: '2024-03-15', watermarks: [...watermarks] });
+    const plan = planWindows({ ...base, to: '2024-03-15', stored: [...stored] });
     expect(plan.windows.map((w) => `${w.symbol} ${w.from}..${w.to}`)).toEqual([
       'AAPL 2024-03-14..2024-03-15',
     ]);
-    const current = planWindows({ ...base, to: '2024-03-13', watermarks: [...watermarks] });
+    const current = planWindows({ ...base, to: '2024-03-13', stored: [...stored] });
     expect(current.windows).toEqual([]);
   });
 
@@ -107,13 +107,13 @@ describe('planWindows', () => {
       symbols: ['AAPL'],
       from: '2024-02-26',
       to: '2024-03-15',
-      watermarks: [
+      stored: [
         {
           dataset: 'intraday',
           symbol: 'AAPL',
           interval: '1min',
-          firstDate: '2024-03-04',
-          lastDate: '2024-03-15',
+          from: '2024-03-04',
+          to: '2024-03-15',
         },
       ],
     });
@@ -125,13 +125,13 @@ describe('planWindows', () => {
       ...base,
       symbols: ['AAPL'],
       to: '2024-03-15',
-      watermarks: [
+      stored: [
         {
           dataset: 'intraday',
           symbol: 'AAPL',
           interval: '1min',
-          firstDate: '2024-03-04',
-          lastDate: '2024-03-06',
+          from: '2024-03-04',
+          to: '2024-03-06',
         },
       ],
       failedWindows: [
@@ -166,17 +166,32 @@ describe('planWindows', () => {
       symbols: ['AAPL'],
       datasets: ['splits'],
       to: '2024-03-28',
-      watermarks: [
+      stored: [
         {
           dataset: 'splits',
           symbol: 'AAPL',
           interval: 'event',
-          firstDate: '2024-03-28',
-          lastDate: '2024-03-28',
+          from: '2024-03-28',
+          to: '2024-03-28',
         },
       ],
     });
     expect(again.windows).toEqual([]);
+  });
+
+  it('retries only the parts of a failed window not stored since', () => {
+    const plan = planWindows({
+      ...base,
+      symbols: ['AAPL'],
+      to: '2024-03-08',
+      stored: [
+        { dataset: 'intraday', symbol: 'AAPL', interval: '1min', from: '2024-03-07', to: '2024-03-08' },
+      ],
+      failedWindows: [
+        { dataset: 'intraday', symbol: 'AAPL', interval: '1min', from: '2024-03-04', to: '2024-03-08' },
+      ],
+    });
+    expect(plan.windows.map((w) => `${w.from}..${w.to} ${w.retry}`)).toEqual(['2024-03-04..2024-03-06 true']);
   });
 
   it('defaults a new series to the last 30 days', () => {

@@ -46,17 +46,6 @@ export interface PlannedWindow extends WindowKey {
   retry: boolean;
 }
 
-/** What the warehouse holds for a (dataset, symbol, interval): a contiguous run of sessions. */
-export interface Watermark {
-  dataset: Dataset;
-  symbol: string;
-  interval: WindowInterval;
-  /** First session stored (New York date). */
-  firstDate: IsoDate;
-  /** Last session stored, or for splits/dividends the session the history was fetched as of. */
-  lastDate: IsoDate;
-}
-
 /** Maximum calendar days per request for each intraday interval (fmp-api.md §3.7). */
 export const DEFAULT_WINDOW_DAYS: Record<IntradayInterval, number> = {
   '1min': 5,
@@ -81,8 +70,12 @@ export interface PlanInput {
   from?: IsoDate;
   /** Last date wanted, inclusive (normally the last completed session). */
   to: IsoDate;
-  watermarks: readonly Watermark[];
-  /** Windows that failed for good in earlier runs; retried first. */
+  /**
+   * Windows already stored (loaded or empty). For splits/dividends, `to` is the date the history was fetched as
+   * of. The last `to` of a series is its watermark.
+   */
+  stored: readonly WindowKey[];
+  /** Windows that failed for good in earlier runs; the parts not stored since are retried first. */
   failedWindows: readonly WindowKey[];
   /** Override of DEFAULT_WINDOW_DAYS (calendar days per intraday request). */
   windowDays?: Partial<Record<IntradayInterval, number>>;
@@ -148,30 +141,49 @@ function windowSize(interval: WindowInterval, overrides: PlanInput['windowDays']
   return [overrides?.[interval] ?? DEFAULT_WINDOW_DAYS[interval], Number.POSITIVE_INFINITY];
 }
 
-/** The windows a run must fetch: failed windows of earlier runs first, then what lies outside the watermarks. */
+/** The windows a run must fetch: failed windows of earlier runs first, then what lies outside the stored ones. */
 export function planWindows(input: PlanInput): Plan {
   const symbols = new Set(input.symbols);
-  const marks = new Map(input.watermarks.map((w) => [seriesKey(w.dataset, w.symbol, w.interval), w]));
+  const storedBySeries = new Map<string, Range[]>();
+  const lastBySeries = new Map<string, IsoDate>();
+  for (const w of input.stored) {
+    const key = seriesKey(w.dataset, w.symbol, w.interval);
+    const ranges = storedBySeries.get(key);
+    if (ranges) ranges.push([w.from, w.to]);
+    else storedBySeries.set(key, [[w.from, w.to]]);
+    const last = lastBySeries.get(key);
+    if (last === undefined || w.to > last) lastBySeries.set(key, w.to);
+  }
   const series: Array<{ dataset: Dataset; interval: WindowInterval }> = [];
   for (const dataset of input.datasets) {
     if (dataset === 'intraday') for (const interval of input.intervals) series.push({ dataset, interval });
     else series.push({ dataset, interval: dataset === 'daily' ? '1day' : 'event' });
   }
   const wanted = new Set(series.map((s) => `${s.dataset}|${s.interval}`));
+  const isEvent = (d: Dataset) => d === 'splits' || d === 'dividends';
 
   const retries: PlannedWindow[] = [];
   const failedBySeries = new Map<string, Range[]>();
   for (const f of input.failedWindows) {
     if (!symbols.has(f.symbol) || !wanted.has(`${f.dataset}|${f.interval}`)) continue;
     const key = seriesKey(f.dataset, f.symbol, f.interval);
-    failedBySeries.set(key, [...(failedBySeries.get(key) ?? []), [f.from, f.to]]);
-    const [maxDays, maxSessions] = windowSize(f.interval, input.windowDays);
-    if (f.dataset === 'splits' || f.dataset === 'dividends') {
-      retries.push({ ...f, sessions: 0, retry: true });
+    const stored = storedBySeries.get(key) ?? [];
+    if (isEvent(f.dataset)) {
+      const last = lastBySeries.get(key);
+      if (last !== undefined && last >= f.to) continue;
+      if (!failedBySeries.has(key))
+        retries.push({ ...f, from: input.to, to: input.to, sessions: 0, retry: true });
+      failedBySeries.set(key, [[f.from, f.to]]);
       continue;
     }
-    for (const w of cutWindows(f.from, f.to, maxDays, maxSessions)) {
-      retries.push({ dataset: f.dataset, symbol: f.symbol, interval: f.interval, ...w, retry: true });
+    // why: a retried window may have been stored in parts (a truncated answer is split), so retry what is missing.
+    const missing = subtractRanges([f.from, f.to], [...stored, ...(failedBySeries.get(key) ?? [])]);
+    failedBySeries.set(key, [...(failedBySeries.get(key) ?? []), [f.from, f.to]]);
+    const [maxDays, maxSessions] = windowSize(f.interval, input.windowDays);
+    for (const [from, to] of missing) {
+      for (const w of cutWindows(from, to, maxDays, maxSessions)) {
+        retries.push({ dataset: f.dataset, symbol: f.symbol, interval: f.interval, ...w, retry: true });
+      }
     }
   }
 
@@ -179,18 +191,16 @@ export function planWindows(input: PlanInput): Plan {
   for (const symbol of input.symbols) {
     for (const { dataset, interval } of series) {
       const key = seriesKey(dataset, symbol, interval);
-      const mark = marks.get(key);
-      if (dataset === 'splits' || dataset === 'dividends') {
+      const last = lastBySeries.get(key);
+      if (isEvent(dataset)) {
         // why: FMP serves the whole history of events in one call; fetch it once per `to` date.
-        if ((mark && mark.lastDate >= input.to) || failedBySeries.has(key)) continue;
+        if ((last !== undefined && last >= input.to) || failedBySeries.has(key)) continue;
         fresh.push({ dataset, symbol, interval, from: input.to, to: input.to, sessions: 0, retry: false });
         continue;
       }
-      const from =
-        input.from ?? (mark ? addDays(mark.lastDate, 1) : addDays(input.to, 1 - DEFAULT_LOOKBACK_DAYS));
+      const from = input.from ?? (last ? addDays(last, 1) : addDays(input.to, 1 - DEFAULT_LOOKBACK_DAYS));
       if (from > input.to) continue;
-      const holes: Range[] = [...(failedBySeries.get(key) ?? [])];
-      if (mark) holes.push([mark.firstDate, mark.lastDate]);
+      const holes: Range[] = [...(failedBySeries.get(key) ?? []), ...(storedBySeries.get(key) ?? [])];
       const [maxDays, maxSessions] = windowSize(interval, input.windowDays);
       for (const [f, t] of subtractRanges([from, input.to], holes)) {
         for (const w of cutWindows(f, t, maxDays, maxSessions)) {

@@ -19,7 +19,7 @@ const plan = planWindows({
   datasets: ['intraday'],
   from: '2024-03-04',
   to: '2024-03-15',
-  watermarks: [],
+  stored: [],
   failedWindows: [],
 });
 
