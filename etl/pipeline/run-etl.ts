@@ -7,6 +7,7 @@ import { sessionsBetween } from '../core/calendar.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDayNumber, type IsoDate, MS_PER_DAY } from '../core/time.ts';
+import type { FmpClient } from '../extract/fmp-client.ts';
 import type {
   FmpDividend,
   FmpEodBar,
@@ -25,17 +26,7 @@ import { type FailureAction, type FetchOutcome, runWindows } from './run-windows
 import { fromStoreKey, toStoreKey } from './store-keys.ts';
 
 /** The FMP calls the ETL makes; the FMP client provides them (one shared limiter). */
-export interface EtlFmpSource {
-  intradayBars(request: IntradayRequest): Promise<FmpIntradayColumns>;
-  eodBars(request: {
-    symbol: string;
-    from: IsoDate;
-    to: IsoDate;
-    signal?: AbortSignal;
-  }): Promise<FmpEodBar[]>;
-  splits(request: { symbol: string; signal?: AbortSignal }): Promise<FmpSplit[]>;
-  dividends(request: { symbol: string; signal?: AbortSignal }): Promise<FmpDividend[]>;
-}
+export type EtlFmpSource = Pick<FmpClient, 'intradayBars' | 'eodBars' | 'splits' | 'dividends'>;
 
 export interface RunEtlDeps {
   source: EtlFmpSource;
@@ -215,14 +206,20 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       };
     }
     if (window.dataset === 'daily') {
-      const bars = await source.eodBars({ symbol: window.symbol, from: window.from, to: window.to, signal });
+      const bars = await source.eodBars({
+        symbol: window.symbol,
+        from: window.from,
+        to: window.to,
+        adjustment: 'non-split-adjusted',
+        signal,
+      });
       return { load: [{ window, payload: { kind: 'daily', bars } }] };
     }
     if (window.dataset === 'splits') {
-      const rows = await source.splits({ symbol: window.symbol, signal });
+      const rows = await source.splits(window.symbol, { signal });
       return { load: [{ window, payload: { kind: 'splits', rows } }] };
     }
-    const rows = await source.dividends({ symbol: window.symbol, signal });
+    const rows = await source.dividends(window.symbol, { signal });
     return { load: [{ window, payload: { kind: 'dividends', rows } }] };
   };
 

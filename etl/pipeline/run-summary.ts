@@ -95,7 +95,7 @@ export function formatSummary(s: EtlSummary): string {
     ]),
   );
   const lines = [
-    table,
+    s.datasets.length === 0 ? 'nothing to fetch: the warehouse is current for these symbols' : table,
     `${formatInt(s.rows)} rows, ${formatInt(s.requests)} requests (${s.retries} retries, ${s.http_429} answered 429) in ${formatDuration(s.duration_s)}${s.load_id === undefined ? '' : `, load ${s.load_id}`}`,
   ];
   if (s.stopped_by) lines.push(`stopped early: ${s.stopped_by}`);
