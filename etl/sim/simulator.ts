@@ -50,7 +50,7 @@ export { BASIC_PLAN_SYMBOLS, isBuiltInUnknownSymbol, symbolProfile } from './sim
 
 /** Fault injection. Random faults are drawn per request from a seeded stream: the n-th request always gets the same. */
 export interface SimFaults {
-  /** Added before every FMP answer, ms. Default 0. */
+  /** Added before every FMP answer (waited with the clock's sleep), ms. Default 0. */
   latencyMs: number;
   /** Extra latency drawn uniformly from [0, latencyJitterMs), ms. Default 0. */
   latencyJitterMs: number;
@@ -232,7 +232,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let stats = emptyStats();
   let faultCounter = 0;
   const cache = new ResponseCache(options.responseCacheBytes ?? 64 * 1024 * 1024);
-  const timers = new Set<NodeJS.Timeout>();
+  const closing = new AbortController();
 
   const count = (route: string, status: string, bytes: number) => {
     stats.byRoute[route] ??= {};
@@ -392,11 +392,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       f.latencyMs +
       (f.latencyJitterMs > 0 ? uniformAt(state.seed, 0x1a7e, stats.requests) * f.latencyJitterMs : 0);
     if (delay <= 0) return answerFmp(req, res, path, query);
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!res.destroyed) answerFmp(req, res, path, query);
-    }, delay);
-    timers.add(timer);
+    // why: latency goes through the clock so tests can observe it without waiting; close() aborts pending waits.
+    state.clock.sleep(delay, closing.signal).then(
+      () => {
+        if (!res.destroyed) answerFmp(req, res, path, query);
+      },
+      () => res.destroy(),
+    );
   });
   server.keepAliveTimeout = 30_000;
 
@@ -447,8 +449,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
+        closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
