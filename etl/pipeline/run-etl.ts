@@ -255,6 +255,7 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       classify: classifyFailure,
       maxInFlight: deps.concurrency,
       maxBuffered: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
+      maxPerLoad: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
       onEvent: (event) => progress.onEvent(event),
       signal: deps.signal,
     });
