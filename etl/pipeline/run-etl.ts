@@ -113,6 +113,7 @@ export async function planRun(
     to: options.to,
     stored,
     failedWindows: failed,
+    windowDays: options.windowDays,
   });
 }
 

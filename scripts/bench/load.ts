@@ -65,7 +65,10 @@ export default async function run(args: string[]): Promise<void> {
     let jsonBytes = 0;
     for (const week of weeks) {
       for (const symbol of symbols) {
-        const bars = simIntradayBars(symbol, '1min', week.from, week.to, { nonadjusted: true, nowMs }).reverse();
+        const bars = simIntradayBars(symbol, '1min', week.from, week.to, {
+          nonadjusted: true,
+          nowMs,
+        }).reverse();
         const file = path.join(bodiesDir, `${symbol}__${week.from}.json`);
         const text = JSON.stringify(bars);
         jsonBytes += text.length;
@@ -119,9 +122,9 @@ export default async function run(args: string[]): Promise<void> {
     const oursS = (performance.now() - oursStart) / 1000;
     const oursPeakRss = rssMb();
     const lakeBarsBytes = dirBytes(path.join(warehouseDir, 'lake', 'bars'));
-    const lakeFiles = (fs.readdirSync(path.join(warehouseDir, 'lake', 'bars'), { recursive: true }) as string[]).filter(
-      (f) => f.endsWith('.parquet'),
-    ).length;
+    const lakeFiles = (
+      fs.readdirSync(path.join(warehouseDir, 'lake', 'bars'), { recursive: true }) as string[]
+    ).filter((f) => f.endsWith('.parquet')).length;
     say(`ours: ${rows} rows in ${oursS.toFixed(2)} s, ${lakeFiles} lake files, ${lakeBarsBytes} bytes`);
 
     // Reference: DuckDB's own read_json into a table in a fresh file.
