@@ -71,7 +71,7 @@ export async function runEtlCommand(
     const { formatSummary } = await import('./run-summary.ts');
     process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     if (summary.stopped_by !== undefined) {
-      const auth = /api key|legacy endpoint|401|403/i.test(summary.stopped_by);
+      const auth = summary.stopped_kind === 'auth';
       const message = `the run stopped early: ${summary.stopped_by}`;
       throw auth ? new ConfigError(message) : new WorkFailedError(message);
     }

@@ -38,6 +38,8 @@ export interface EtlSummary {
   failed: FailedWindowReport[];
   /** Why the run stopped early (bad key, bandwidth), if it did. */
   stopped_by: string | undefined;
+  /** The FMP error kind that stopped it (`auth`, `bandwidth`, …; etl/extract/fmp-errors.ts). */
+  stopped_kind: string | undefined;
 }
 
 export function buildSummary(input: {
@@ -78,6 +80,10 @@ export function buildSummary(input: {
       error: errorMessage(error),
     })),
     stopped_by: input.stoppedBy === undefined ? undefined : errorMessage(input.stoppedBy),
+    stopped_kind:
+      input.stoppedBy === undefined
+        ? undefined
+        : String((input.stoppedBy as { kind?: unknown }).kind ?? 'aborted'),
   };
 }
 
