@@ -5,10 +5,14 @@
  * fetch whole, since a live session is never complete.
  */
 import type { Session } from '../core/calendar.ts';
+import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 import { MS_PER_MINUTE, nyWallMsToUtcMs } from '../core/time.ts';
+import type { FmpClient } from '../extract/fmp-client.ts';
 import type { FmpIntradayColumns } from '../extract/fmp-types.ts';
 import type { IntradayCommit } from '../load/warehouse-store.ts';
+import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
 import type { EtlCommandOptions } from './etl-command.ts';
 import { type EtlArgs, readSymbols } from './etl-options.ts';
@@ -38,6 +42,65 @@ export function completedBars(columns: FmpIntradayColumns, nowMs: number): FmpIn
   };
 }
 
+export interface RealtimePollDeps {
+  client: Pick<FmpClient, 'intradayBars'>;
+  writer: Pick<WarehouseWriter, 'commitIntraday' | 'recordFailure' | 'publish'>;
+  loadId: number;
+  clock: Clock;
+  log: Logger;
+  /** Least time between two publishes, ms. Default 5 minutes. */
+  publishEveryMs?: number;
+}
+
+/** One poll: today's bars of every symbol (concurrently, through the client's limiter), merged in one commit. */
+export function makeRealtimePoll(deps: RealtimePollDeps): {
+  pollOnce(symbols: readonly string[], session: Session, signal: AbortSignal | undefined): Promise<number>;
+  failures(): number;
+} {
+  const { client, writer, loadId, clock, log } = deps;
+  let lastPublishAt = Number.NEGATIVE_INFINITY;
+  let failures = 0;
+  const pollOnce = async (list: readonly string[], session: Session, signal: AbortSignal | undefined) => {
+    const now = clock.now();
+    const commits: IntradayCommit[] = [];
+    await Promise.all(
+      list.map(async (symbol) => {
+        try {
+          const columns = await client.intradayBars({
+            symbol,
+            interval: '1min',
+            from: session.date,
+            to: session.date,
+            nonadjusted: true,
+            signal,
+          });
+          const window = { symbol, interval: '1min' as const, from: session.date, to: session.date };
+          const t = transformIntraday(window, completedBars(columns, now), { loadId });
+          commits.push({ window, batch: t.batch, quarantined: t.quarantined });
+        } catch (error) {
+          failures++;
+          log.warn({ symbol, err: errorMessage(error) }, 'realtime poll failed for a symbol');
+        }
+      }),
+    );
+    await writer.commitIntraday(commits, loadId);
+    // why: a live session is never complete; marking its window failed makes the nightly run fetch it whole.
+    for (const c of commits) {
+      await writer.recordFailure({ dataset: 'bars', ...c.window }, new Error(REALTIME_PARTIAL), loadId);
+    }
+    // why: a publish rewrites the month's partition; every few minutes keeps readers close without thrashing.
+    if (
+      clock.now() - lastPublishAt >= (deps.publishEveryMs ?? 5 * MS_PER_MINUTE) ||
+      clock.now() >= session.closeAt
+    ) {
+      await writer.publish();
+      lastPublishAt = clock.now();
+    }
+    return commits.reduce((n, c) => n + c.batch.numRows, 0);
+  };
+  return { pollOnce, failures: () => failures };
+}
+
 export async function runRealtimeEtl(
   args: EtlArgs,
   context: AppContextLike,
@@ -59,53 +122,19 @@ export async function runRealtimeEtl(
   const stop = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const loadId = await writer.beginLoad('etl realtime', { symbols: symbols.length });
-  let lastPublishAt = 0;
-  let failures = 0;
   try {
-    const pollOnce = async (list: readonly string[], session: Session, signal: AbortSignal | undefined) => {
-      const now = clock.now();
-      const commits: IntradayCommit[] = [];
-      await Promise.all(
-        list.map(async (symbol) => {
-          try {
-            const columns = await fmp.client.intradayBars({
-              symbol,
-              interval: '1min',
-              from: session.date,
-              to: session.date,
-              nonadjusted: true,
-              signal,
-            });
-            const window = { symbol, interval: '1min' as const, from: session.date, to: session.date };
-            const t = transformIntraday(window, completedBars(columns, now), { loadId });
-            commits.push({ window, batch: t.batch, quarantined: t.quarantined });
-          } catch (error) {
-            failures++;
-            log.warn({ symbol, err: errorMessage(error) }, 'realtime poll failed for a symbol');
-          }
-        }),
-      );
-      await writer.commitIntraday(commits, loadId);
-      for (const c of commits) {
-        await writer.recordFailure({ dataset: 'bars', ...c.window }, new Error(REALTIME_PARTIAL), loadId);
-      }
-      // why: a publish rewrites the month's partition; every 5 minutes keeps readers close without thrashing.
-      if (clock.now() - lastPublishAt >= 5 * MS_PER_MINUTE || clock.now() >= session.closeAt) {
-        await writer.publish();
-        lastPublishAt = clock.now();
-      }
-      return commits.reduce((n, c) => n + c.batch.numRows, 0);
-    };
+    const loadId = await writer.beginLoad('etl realtime', { symbols: symbols.length });
+    const poll = makeRealtimePoll({ client: fmp.client, writer, loadId, clock, log });
     const result = await runRealtime({
       symbols,
       clock,
       log,
       limitPerMin: fmp.limitPerMin,
-      pollOnce,
+      pollOnce: poll.pollOnce,
       signal: abort.signal,
     });
     await writer.publish();
+    const failures = poll.failures();
     await writer.finishLoad(loadId, {
       status: failures > 0 ? 'partial' : 'ok',
       polls: result.polls,
