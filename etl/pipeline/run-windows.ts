@@ -3,6 +3,7 @@
  * why: fetching is concurrent (the client's limiter decides the pace) but DuckDB has one writer; a bounded
  * number of fetched-but-unloaded windows is the backpressure that keeps RSS flat whatever the plan's size.
  */
+import { setMaxListeners } from 'node:events';
 import type { PlannedWindow } from './plan.ts';
 
 /** What to do after a fetch failed for good (the client has already retried). */
@@ -68,6 +69,8 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
   const pending: LoaderItem<P>[] = [];
   const failed: RunWindowsResult['failed'] = [];
   const abort = new AbortController();
+  // why: every fetch in flight listens on this one signal; the default cap of 10 listeners would warn.
+  setMaxListeners(0, abort.signal);
   const onOuterAbort = () => {
     if (stoppedBy === undefined) stoppedBy = options.signal?.reason ?? new Error('aborted');
     abort.abort(stoppedBy);

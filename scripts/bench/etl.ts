@@ -105,6 +105,18 @@ async function runOurs(sim: Sim, dir: string, opts: EtlOptions, limitPerMin: num
     log,
   });
   const writer = await openWarehouseWriter({ warehouseDir: dir, log, clock: systemClock });
+  const publish = writer.publish;
+  let rssBeforePublishMb = 0;
+  let publishSeconds = 0;
+  writer.publish = async () => {
+    rssBeforePublishMb = rssMb();
+    const t = performance.now();
+    try {
+      return await publish();
+    } finally {
+      publishSeconds = (performance.now() - t) / 1000;
+    }
+  };
   const started = performance.now();
   try {
     const summary = await runEtl(opts, {
@@ -116,7 +128,13 @@ async function runOurs(sim: Sim, dir: string, opts: EtlOptions, limitPerMin: num
       concurrency,
       limitPerMin,
     });
-    return { summary, seconds: (performance.now() - started) / 1000, stats: fmp.stats() };
+    return {
+      summary,
+      seconds: (performance.now() - started) / 1000,
+      stats: fmp.stats(),
+      rssBeforePublishMb,
+      publishSeconds,
+    };
   } finally {
     writer.close();
     await fmp.close();
@@ -304,6 +322,8 @@ export default async function run(args: string[]): Promise<void> {
       min_requests: minRequests,
       requests_over_min: Math.round((ours.stats.requests / minRequests) * 1000) / 1000,
       peak_rss_mb: peakRss,
+      peak_rss_mb_before_publish: ours.rssBeforePublishMb,
+      publish_s: Math.round(ours.publishSeconds * 100) / 100,
       ref_rows_per_s: refRowsPerS,
       ratio: Math.round((oursRowsPerS / refRowsPerS) * 100) / 100,
       ...rate,
