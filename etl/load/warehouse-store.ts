@@ -17,13 +17,13 @@ import {
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { IsoDate } from '../core/time.ts';
+import { formatDayNumber, type IsoDate, MS_PER_DAY } from '../core/time.ts';
 import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
 import type { BarBatch } from '../transform/bar-batch-schema.ts';
 import { barColumnsOf } from '../transform/bar-batch-schema.ts';
 import type { IntradayWindow, QuarantinedBar } from '../transform/transform-intraday.ts';
-import { BarBatchAppender } from './append-bar-batch.ts';
 import { applyMigrations } from './migrations.ts';
+import { StagedBarsFunction } from './staged-bars-function.ts';
 
 /** Tables the ETL fills; also the `dataset` of a window. */
 export type Dataset = 'bars' | 'eod_bars' | 'splits' | 'dividends';
@@ -106,6 +106,14 @@ const BAR_COLUMNS = [
   ['load_id', BIGINT],
 ] as const;
 
+// why: recreating a temp table is far cheaper than deleting its rows.
+const STG_WINDOWS_DDL = `create or replace temp table stg_windows (dataset varchar, symbol varchar,
+  interval varchar, from_date varchar, to_date varchar, status varchar, row_count bigint, quarantined_count bigint,
+  error varchar, replace_quarantine boolean)`;
+const STG_QUARANTINE_DDL = `create or replace temp table stg_quarantine (dataset varchar, symbol varchar,
+  interval varchar, from_date varchar, to_date varchar, label varchar, reason varchar, open double, high double,
+  low double, close double, volume double)`;
+
 const BAR_VALUE_COLUMNS = ['bar_end_at', 'session_date', 'open', 'high', 'low', 'close', 'volume'];
 
 interface SmallDatasetSpec {
@@ -150,8 +158,28 @@ const SMALL_DATASETS: Record<Exclude<Dataset, 'bars'>, SmallDatasetSpec> = {
   },
 };
 
-/** Lake partition of a bars row: `interval=<i>/month=<YYYY-MM>` (New York session month). */
-export const BARS_PARTITION_SQL = "'interval=' || interval || '/month=' || strftime(session_date, '%Y-%m')";
+/** `YYYY-MM` of every month that session dates (days since 1970-01-01, ascending) fall in. */
+function monthsOf(sessionDays: Int32Array): string[] {
+  const months: string[] = [];
+  let last = '';
+  for (let i = 0; i < sessionDays.length; ) {
+    const month = formatDayNumber(sessionDays[i]!).slice(0, 7);
+    if (month !== last) months.push(month);
+    last = month;
+    // why: days are ascending; jump to the first day of the next month instead of visiting every bar.
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const nextMonthDay = Date.UTC(m === 12 ? y + 1 : y, m === 12 ? 0 : m, 1) / MS_PER_DAY;
+    let lo = i;
+    let hi = sessionDays.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sessionDays[mid]! < nextMonthDay) lo = mid + 1;
+      else hi = mid;
+    }
+    i = lo;
+  }
+  return months;
+}
 
 const microsToTimestamp = (name: string) => `make_timestamp(${name}::bigint)::timestamptz`;
 
@@ -160,6 +188,7 @@ export class WarehouseStore {
     readonly connection: DuckDBConnection,
     private readonly instance: DuckDBInstance,
     private readonly options: StoreOptions,
+    private readonly stagedBars: StagedBarsFunction,
   ) {}
 
   /** Opens (creating if needed) the writer's DuckDB file and applies pending migrations. */
@@ -168,24 +197,15 @@ export class WarehouseStore {
     // why: one instance per file per process, always through the cache (a second instance corrupts the file).
     const instance = await DuckDBInstance.fromCache(dbFile);
     const connection = await instance.connect();
+    // why: with the default 16 MB threshold every large commit also checkpointed the table (most of the commit
+    // time in the load bench); a larger WAL is checkpointed once on close and replayed after a crash.
+    await connection.run("set checkpoint_threshold = '1GB'");
     await connection.run("set TimeZone = 'UTC'");
     await applyMigrations(connection);
-    await connection.run(
-      `create or replace temp table stg_bars (${BAR_COLUMNS.map(([n, t]) => `${n} ${t.toString()}`).join(', ')})`,
-    );
-    await connection.run(
-      `create or replace temp table stg_windows (dataset varchar, symbol varchar, interval varchar,
-       from_date varchar, to_date varchar, status varchar, row_count bigint, quarantined_count bigint,
-       error varchar, replace_quarantine boolean)`,
-    );
-    await connection.run(
-      `create or replace temp table stg_quarantine (dataset varchar, symbol varchar, interval varchar,
-       from_date varchar, to_date varchar, label varchar, reason varchar, open double, high double, low double,
-       close double, volume double)`,
-    );
+    const stagedBars = new StagedBarsFunction(connection, 'mqs_staged_bars', BAR_COLUMNS);
     for (const spec of Object.values(SMALL_DATASETS))
       await connection.run(`create or replace temp table stg_${spec.table} (${spec.staging})`);
-    return new WarehouseStore(connection, instance, options);
+    return new WarehouseStore(connection, instance, options, stagedBars);
   }
 
   async beginLoad(command: string, args: unknown = null): Promise<number> {
@@ -220,39 +240,36 @@ export class WarehouseStore {
     if (commits.length === 0) return { inserted: 0, replaced: 0 };
     const con = this.connection;
     const startedAt = performance.now();
-    await con.run('delete from stg_bars');
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     const ranges = new Map<string, [number, number][]>();
-    const appender = new BarBatchAppender(
-      await con.createAppender('stg_bars', 'main', 'temp'),
-      BAR_COLUMNS.map(([, t]) => t),
-    );
-    try {
-      for (const commit of commits) {
-        const c = barColumnsOf(commit.batch);
-        if (c.length === 0) continue;
-        const first = Number(c.barStartAt[0]);
-        const last = Number(c.barStartAt[c.length - 1]);
-        lo = Math.min(lo, first);
-        hi = Math.max(hi, last);
-        const seriesKey = `${commit.window.symbol}\u0000${commit.window.interval}`;
-        ranges.set(seriesKey, [...(ranges.get(seriesKey) ?? []), [first, last]]);
-        appender.append(commit.batch);
-      }
-    } finally {
-      appender.close();
+    const partitions = new Set<string>();
+    for (const commit of commits) {
+      const c = barColumnsOf(commit.batch);
+      if (c.length === 0) continue;
+      const first = Number(c.barStartAt[0]);
+      const last = Number(c.barStartAt[c.length - 1]);
+      lo = Math.min(lo, first);
+      hi = Math.max(hi, last);
+      const seriesKey = `${commit.window.symbol}\u0000${commit.window.interval}`;
+      ranges.set(seriesKey, [...(ranges.get(seriesKey) ?? []), [first, last]]);
+      for (const month of monthsOf(c.sessionDate)) partitions.add(`interval=${c.interval}/month=${month}`);
     }
+    this.stagedBars.stage(commits.map((c) => c.batch));
     // why: two windows of one series in the same call may share bars; the later one wins, as it would have in
-    // two calls, and the staging must not hold a key twice or the anti-join would insert it twice.
+    // two calls, and the staged rows must not hold a key twice or the anti-join would insert it twice.
     const overlapping = [...ranges.values()].some((list) =>
       list.sort((a, b) => a[0] - b[0]).some((range, i) => i > 0 && range[0] <= list[i - 1]![1]),
     );
+    let staged = `${this.stagedBars.name}()`;
     if (overlapping) {
       await con.run(
-        `create or replace temp table stg_bars as select * from stg_bars
-         qualify row_number() over (partition by symbol, interval, bar_start_at order by rowid desc) = 1`,
+        `create or replace temp table stg_bars as
+         select * from (select *, row_number() over () as staged_order from ${staged})
+         qualify row_number() over (partition by symbol, interval, bar_start_at order by staged_order desc) = 1`,
       );
+      await con.run('alter table stg_bars drop column staged_order');
+      staged = 'stg_bars';
     }
     await this.stageStates(
       commits.map((commit) => ({
@@ -276,24 +293,24 @@ export class WarehouseStore {
         const differs = `(${BAR_VALUE_COLUMNS.map((c) => `b.${c}`).join(', ')}) is distinct from (${BAR_VALUE_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
         replaced = (
           await con.run(
-            `delete from bars b using stg_bars s where ${key} and ${inRange} and ${differs}`,
+            `delete from bars b using ${staged} s where ${key} and ${inRange} and ${differs}`,
             range,
           )
         ).rowsChanged;
         inserted = (
           await con.run(
-            `insert into bars select s.* from stg_bars s
+            `insert into bars select s.* from ${staged} s
              where not exists (select 1 from bars b where ${key} and ${inRange})`,
             range,
           )
         ).rowsChanged;
-        if (inserted > 0) await this.markDirty('bars', `select distinct ${BARS_PARTITION_SQL} from stg_bars`);
+        if (inserted > 0) await this.markDirtyPartitions('bars', [...partitions]);
         inserted -= replaced;
       }
       mergedAt = performance.now();
       await this.writeStagedStates(loadId);
       return { inserted, replaced };
-    });
+    }).finally(() => this.stagedBars.clear());
     const done = performance.now();
     this.options.log.debug(
       {
@@ -521,6 +538,16 @@ export class WarehouseStore {
     });
   }
 
+  private async markDirtyPartitions(dataset: Dataset, partitions: string[]): Promise<void> {
+    for (const partition of partitions) {
+      await this.connection.run(
+        `insert into dirty_partitions select $dataset, $partition
+         where not exists (select 1 from dirty_partitions where dataset = $dataset and partition = $partition)`,
+        { dataset, partition },
+      );
+    }
+  }
+
   private async markDirty(dataset: Dataset, partitionsQuery: string): Promise<void> {
     await this.connection.run(
       `insert into dirty_partitions select $dataset, p.partition from (${partitionsQuery}) p(partition)
@@ -535,8 +562,8 @@ export class WarehouseStore {
    */
   private async stageStates(entries: readonly StagedState[]): Promise<void> {
     const con = this.connection;
-    await con.run('delete from stg_windows');
-    await con.run('delete from stg_quarantine');
+    await con.run(STG_WINDOWS_DDL);
+    await con.run(STG_QUARANTINE_DDL);
     const windows = await con.createAppender('stg_windows', 'main', 'temp');
     const quarantine = await con.createAppender('stg_quarantine', 'main', 'temp');
     try {

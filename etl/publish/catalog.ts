@@ -15,8 +15,11 @@ export const CATALOG_FILE = 'catalog.duckdb';
 export async function writeCatalog(warehouseDir: string): Promise<string> {
   const target = path.join(path.resolve(warehouseDir), CATALOG_FILE);
   const temp = `${target}.tmp-${process.pid}`;
-  fs.rmSync(temp, { force: true });
-  fs.rmSync(`${temp}.wal`, { force: true });
+  // why: a writer killed while building the catalog leaves its temporary file behind.
+  for (const name of fs.readdirSync(path.dirname(target))) {
+    if (name.startsWith(`${CATALOG_FILE}.tmp-`))
+      fs.rmSync(path.join(path.dirname(target), name), { force: true });
+  }
   const instance = await DuckDBInstance.create(temp);
   try {
     const connection = await instance.connect();

@@ -3,7 +3,7 @@
  * and week, newest first, New York labels) loaded two ways in one run:
  *   ours      read → parseIntradayBody → transformIntraday → commitIntraday (batches of windows) → publish
  *   reference DuckDB's read_json over the same files into a table (wall → UTC with ICU), then CHECKPOINT
- * Usage: npm run bench -- load [--json] [--symbols 130] [--from 2024-02-01] [--to 2024-03-28] [--batch 64]
+ * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 64]
  * The last line is JSON: rows, ours_rows_per_s, ref_rows_per_s, ratio, peak_rss_mb, lake_bytes_per_bar, …
  */
 import fs from 'node:fs';
@@ -21,16 +21,19 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** High-water mark of the process's resident set, MB. */
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** Resident set now, MB. */
+const rssNowMb = () => Math.round(process.memoryUsage().rss / 1e6);
 
 export default async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       json: { type: 'boolean', default: false },
-      symbols: { type: 'string', default: '130' },
+      symbols: { type: 'string', default: '280' },
       from: { type: 'string', default: '2024-02-01' },
-      to: { type: 'string', default: '2024-03-28' },
+      to: { type: 'string', default: '2024-02-29' },
       batch: { type: 'string', default: '64' },
     },
   });
@@ -84,43 +87,51 @@ export default async function run(args: string[]): Promise<void> {
     const writer = await openWarehouseWriter({ warehouseDir, log: silentLogger(), clock: systemClock });
     let rows = 0;
     let rssAtHalf = 0;
+    let rssAtEnd = 0;
     let quarantined = 0;
+    /** Seconds spent in each stage of ours. */
+    const stageS = { parse: 0, transform: 0, commit: 0, publish: 0 };
+    const tick = () => performance.now() / 1000;
     try {
       const loadId = await writer.beginLoad('bench load');
       let pending: IntradayTransform[] = [];
-      let inFlight: Promise<void> = Promise.resolve();
-      // why: DuckDB runs a statement off the JS thread, so the next batch is parsed and transformed while the
-      // previous one merges (one statement at a time on the connection: each commit waits for the last).
+      // why: sequential on purpose: the merge scans the staged batches through a JS table function, which needs
+      // the JS thread, so parsing the next batch meanwhile would only stall DuckDB.
       const flush = async () => {
-        const batch = pending;
+        const t0 = tick();
+        const result = await writer.commitIntraday(pending, loadId);
+        stageS.commit += tick() - t0;
+        rows += result.inserted;
         pending = [];
-        await inFlight;
-        inFlight = writer.commitIntraday(batch, loadId).then((result) => {
-          rows += result.inserted;
-        });
       };
       for (let i = 0; i < bodies.length; i++) {
         const body = bodies[i]!;
+        let t0 = tick();
         const columns = parseIntradayBody(fs.readFileSync(body.file));
+        stageS.parse += tick() - t0;
+        t0 = tick();
         const t = transformIntraday(
           { symbol: body.symbol, interval: '1min', from: body.from, to: body.to },
           columns,
           { loadId },
         );
+        stageS.transform += tick() - t0;
         quarantined += t.quarantined.length;
         pending.push(t);
         if (pending.length >= batchSize) await flush();
-        if (i === Math.floor(bodies.length / 2)) rssAtHalf = rssMb();
+        if (i === Math.floor(bodies.length / 2)) rssAtHalf = rssNowMb();
       }
       await flush();
-      await inFlight;
+      rssAtEnd = rssNowMb();
+      const t0 = tick();
       await writer.publish();
+      stageS.publish = tick() - t0;
       await writer.finishLoad(loadId, { status: 'ok', rows });
     } finally {
       writer.close();
     }
     const oursS = (performance.now() - oursStart) / 1000;
-    const oursPeakRss = rssMb();
+    const oursPeakRss = peakRssMb();
     const lakeBarsBytes = dirBytes(path.join(warehouseDir, 'lake', 'bars'));
     const lakeFiles = (
       fs.readdirSync(path.join(warehouseDir, 'lake', 'bars'), { recursive: true }) as string[]
@@ -164,12 +175,16 @@ export default async function run(args: string[]): Promise<void> {
       ref_rows_per_s: Math.round(refRows / refS),
       ratio: Math.round((refS / oursS) * 100) / 100,
       peak_rss_mb: oursPeakRss,
-      rss_mb_at_half_input: rssAtHalf,
-      peak_rss_mb_with_reference: rssMb(),
+      rss_mb_loading_at_half_input: rssAtHalf,
+      rss_mb_loading_at_end_of_input: rssAtEnd,
+      peak_rss_mb_with_reference: peakRssMb(),
       lake_files: lakeFiles,
       lake_bytes_per_bar: Math.round((lakeBarsBytes / rows) * 100) / 100,
       quarantined,
       batch_windows: batchSize,
+      ours_stage_s: Object.fromEntries(
+        Object.entries(stageS).map(([k, v]) => [k, Math.round(v * 100) / 100]),
+      ),
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
