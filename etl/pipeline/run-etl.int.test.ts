@@ -15,6 +15,7 @@ import { type Simulator, simIntradayColumns, simSessions, startSimulator } from 
 import type { EtlOptions } from './etl-options.ts';
 import { countersOf } from './fmp-connection.ts';
 import { runEtl } from './run-etl.ts';
+import { readWarehouseStatus } from './warehouse-status.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = silentLogger();
@@ -156,6 +157,32 @@ describe('mqs etl against the simulator', () => {
       await fmp.close();
     }
     expect(sim.stats().requests).toBe(0);
+  });
+
+  it('reports per symbol the bars and sessions present, and the runs', async () => {
+    const status = await readWarehouseStatus(warehouseDir, {
+      log,
+      clock: systemClock,
+      symbols: ['T00X', 'T49X'],
+    });
+    expect(status.etl_running).toBeUndefined();
+    expect(status.series).toEqual([
+      expect.objectContaining({
+        symbol: 'T00X',
+        interval: '1min',
+        first_bar_at: expect.stringMatching(/^2024-01-02T/),
+        last_bar_at: expect.stringMatching(/^2024-03-28T/),
+        sessions_expected: 61,
+        failed_windows: 0,
+      }),
+      expect.objectContaining({ symbol: 'T49X', sessions_expected: 61, failed_windows: 0 }),
+    ]);
+    expect(status.series[0]!.sessions_present).toBe(61);
+    expect(status.failed_windows).toEqual([]);
+    expect(status.runs.map((r) => [r.command, r.status])).toEqual([
+      ['etl', 'ok'],
+      ['etl', 'ok'],
+    ]);
   });
 });
 
