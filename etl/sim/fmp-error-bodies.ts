@@ -44,3 +44,8 @@ export function missingParameterBody(name: string): string {
 export function parameterNotInPlanBody(name: string): string {
   return `Premium Query Parameter: 'Special Parameters : The value for '${name}' is not available under your current subscription. Please visit our subscription page to upgrade your plan at https://financialmodelingprep.com/`;
 }
+
+/** 402 plain text for a `limit` above the plan's ceiling (fmp-api.md §8, recorded). */
+export function limitAbovePlanBody(max: number): string {
+  return `Premium Query Parameter: 'Special Parameters : The values for 'limit' must be between 0 and ${max} based on your current subscription. Please visit our subscription page to upgrade your plan at https://financialmodelingprep.com/`;
+}

@@ -24,6 +24,17 @@ describe('simEodBars', () => {
     }
   });
 
+  it('adds up on the raw basis of a split symbol: 1-minute volumes sum to 5-minute and daily volumes', () => {
+    const day = '2020-08-28'; // before AAPL's 4-for-1 split
+    const raw = { nowMs: LATER, nonadjusted: true };
+    const minutes = simIntradayBars('AAPL', '1min', day, day, raw);
+    const fives = simIntradayBars('AAPL', '5min', day, day, raw);
+    expect(fives[0].volume).toBe(minutes.slice(0, 5).reduce((sum, m) => sum + m.volume, 0));
+    const [eod] = simEodBars('AAPL', day, day, { nowMs: LATER, adjustment: 'none' });
+    expect(eod.volume).toBe(minutes.reduce((sum, m) => sum + m.volume, 0));
+    expect(eod.close).toBe(minutes.at(-1)!.close);
+  });
+
   it('computes change as close − open and changePercent in percent', () => {
     for (const bar of simEodBars('MSFT', '2024-01-01', '2024-03-01', { nowMs: LATER })) {
       expect(bar.change).toBeCloseTo(bar.close - bar.open, 8);
@@ -48,6 +59,18 @@ describe('simEodBars', () => {
     expect(simEodBars('MSFT', '2024-12-30', '2024-12-31', { nowMs: beforeClose }).map((b) => b.date)).toEqual(
       ['2024-12-30'],
     );
+  });
+
+  it('answers dates outside the calendar (2015–2027) with what lies inside it, without failing', () => {
+    expect(simEodBars('MSFT', '2010-01-01', '2015-01-06', { nowMs: LATER }).map((b) => b.date)).toEqual([
+      '2015-01-02',
+      '2015-01-05',
+      '2015-01-06',
+    ]);
+    expect(simEodBars('MSFT', '2031-01-01', '2031-02-01', { nowMs: Date.UTC(2032, 0, 1) })).toEqual([]);
+    expect(
+      simIntradayBars('MSFT', '1hour', '2031-01-01', '2031-01-02', { nowMs: Date.UTC(2032, 0, 1) }),
+    ).toEqual([]);
   });
 
   it('keeps the newest rows under a row cap', () => {

@@ -2,8 +2,8 @@
  * End-of-day bars, splits, dividends and quotes of the simulated market. Daily bars are the regular-session
  * aggregates of the same one-minute bars the intraday routes serve, so the two always agree.
  */
-import { type IsoDate, MS_PER_DAY, nyDateOf, parseIsoDate } from '../core/time.ts';
-import { round2 } from './sim-intraday.ts';
+import { addDays, type IsoDate, nyDateOf } from '../core/time.ts';
+import { rawShares, round2 } from './sim-intraday.ts';
 import { OPEN_MINUTE, regularMinutesUncached } from './sim-minutes.ts';
 import { dailyPath } from './sim-price-path.ts';
 import { hashString, uniformAt } from './sim-random.ts';
@@ -18,7 +18,7 @@ import {
   symbolProfile,
 } from './sim-symbols.ts';
 
-/** Regular-session aggregates per session, generated basis; NaN open = not computed yet. */
+/** Regular-session aggregates per session: generated-basis prices, raw volume; NaN open = not computed yet. */
 interface DailySummaries {
   open: Float64Array;
   high: Float64Array;
@@ -28,7 +28,8 @@ interface DailySummaries {
 }
 
 const summaryCache = new Map<number, DailySummaries>();
-const SUMMARY_CACHE_LIMIT = 2048;
+/** Symbols whose daily summaries are kept (~130 KB each). */
+const SUMMARY_CACHE_LIMIT = 256;
 
 function summaries(profile: SimSymbolProfile): DailySummaries {
   let s = summaryCache.get(profile.key);
@@ -59,10 +60,11 @@ function ensureSummary(profile: SimSymbolProfile, s: DailySummaries, i: number):
   let high = seg.high[0];
   let low = seg.low[0];
   let volume = 0;
+  const rawFactor = rawSplitFactor(profile, simSessions().sessions[i].date);
   for (let k = 0; k < seg.count; k++) {
     if (seg.high[k] > high) high = seg.high[k];
     if (seg.low[k] < low) low = seg.low[k];
-    volume += seg.volume[k];
+    volume += rawShares(seg.volume[k], rawFactor);
   }
   s.open[i] = seg.open[0];
   s.high[i] = high;
@@ -107,16 +109,12 @@ const round = (x: number, digits: number): number => {
   return Math.round(x * f) / f;
 };
 
-function clampDate(date: IsoDate): IsoDate {
-  return date < SIM_FIRST_DATE ? SIM_FIRST_DATE : date > SIM_LAST_DATE ? SIM_LAST_DATE : date;
-}
-
 /** Index range [first, last] of sessions in [from, to] that closed by nowMs. */
 function closedSessionRange(from: IsoDate, to: IsoDate, nowMs: number): [number, number] {
   const index = simSessions();
   if (from > to) return [0, -1];
-  const first = index.firstOnOrAfter(clampDate(from));
-  let last = index.lastOnOrBefore(clampDate(to));
+  const first = index.firstOnOrAfter(from);
+  let last = index.lastOnOrBefore(to);
   while (last >= first && index.sessions[last].closeAt > nowMs) last--;
   return [first, last];
 }
@@ -150,7 +148,7 @@ export function simEodBars(
     const high = round2(s.high[i] * factor);
     const low = round2(s.low[i] * factor);
     const close = round2(s.close[i] * factor);
-    const rawVolume = Math.round(s.volume[i] / rawFactor);
+    const rawVolume = s.volume[i];
     const volume =
       adjustment === 'none'
         ? rawVolume
@@ -201,10 +199,6 @@ export interface SimDividendRow {
 
 const SETTLEMENT_T1_FROM = '2024-05-28';
 
-function addCalendarDays(date: IsoDate, days: number): IsoDate {
-  return new Date(((parseIsoDate(date) as number) + days) * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
 interface DividendEvent {
   sessionIndex: number;
   date: IsoDate;
@@ -243,10 +237,10 @@ function dividendEvents(profile: SimSymbolProfile): DividendEvent[] {
       events.push({
         sessionIndex: i,
         date,
-        declarationDate: addCalendarDays(date, -21),
+        declarationDate: addDays(date, -21),
         recordDate:
           date >= SETTLEMENT_T1_FROM ? date : index.sessions[Math.min(i + 1, index.sessions.length - 1)].date,
-        paymentDate: addCalendarDays(date, 14),
+        paymentDate: addDays(date, 14),
         dividend: amount,
         previousClose,
       });
@@ -332,6 +326,7 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
   const s = summaries(profile);
   const factorOf = (j: number) => adjustedSplitFactor(profile, index.sessions[j].date, asOf);
   const f = factorOf(i);
+  const rawFactor = rawSplitFactor(profile, index.sessions[i].date);
   let price: number;
   let dayHigh: number;
   let dayLow: number;
@@ -352,7 +347,7 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     for (let k = 0; k < n; k++) {
       if (seg.high[k] > dayHigh) dayHigh = seg.high[k];
       if (seg.low[k] < dayLow) dayLow = seg.low[k];
-      volume += seg.volume[k];
+      volume += rawShares(seg.volume[k], rawFactor);
     }
     timestamp = Math.floor(nowMs / 1000);
   } else {
@@ -365,16 +360,16 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     volume = s.volume[i];
     timestamp = index.sessions[i].closeAt / 1000;
   }
-  const path = dailyPath(profile);
-  const previousClose = round2(path.close[i - 1] * factorOf(i - 1));
+  const previousClose = round2(dailyPath(profile).close[i - 1] * factorOf(i - 1));
   let yearHigh = dayHigh * f;
   let yearLow = dayLow * f;
+  const path = dailyPath(profile);
+  // why: the year's range from the daily opens and closes; a year of minute paths would make a cold
+  // batch-quote cost ~25 ms per symbol.
   for (let j = Math.max(0, i - 251); j < i; j++) {
-    ensureSummary(profile, s, j);
-    if (s.volume[j] < 0) continue;
     const fj = factorOf(j);
-    if (s.high[j] * fj > yearHigh) yearHigh = s.high[j] * fj;
-    if (s.low[j] * fj < yearLow) yearLow = s.low[j] * fj;
+    yearHigh = Math.max(yearHigh, path.open[j] * fj, path.close[j] * fj);
+    yearLow = Math.min(yearLow, path.open[j] * fj, path.close[j] * fj);
   }
   const average = (n: number) => {
     let sum = 0;
@@ -390,7 +385,7 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     price: p,
     changePercentage: round((change / previousClose) * 100, 5),
     change,
-    volume: Math.round(volume / f),
+    volume: Math.round((volume * rawFactor) / f),
     dayLow: round2(dayLow * f),
     dayHigh: round2(dayHigh * f),
     yearHigh: round2(yearHigh),

@@ -5,7 +5,7 @@
 import type { IntradayInterval } from '../core/intervals.ts';
 import { type IsoDate, MS_PER_MINUTE, nyDateOf } from '../core/time.ts';
 import { bucketOf, type MinuteSegment, OPEN_MINUTE, sessionDay } from './sim-minutes.ts';
-import { SIM_FIRST_DATE, SIM_LAST_DATE, simSessions } from './sim-sessions.ts';
+import { simSessions } from './sim-sessions.ts';
 import { adjustedSplitFactor, rawSplitFactor, type SimSymbolProfile, symbolProfile } from './sim-symbols.ts';
 
 /** Ascending intraday bars as columns. */
@@ -41,7 +41,7 @@ export interface SimIntradayOptions {
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** Per-day aggregation in the generated basis (unrounded prices, generated volume). */
+/** Per-day aggregation: generated-basis prices (unrounded), raw volumes (whole shares). */
 interface DayBars {
   sessionIndex: number;
   count: number;
@@ -51,6 +51,21 @@ interface DayBars {
   low: Float64Array;
   close: Float64Array;
   volume: Float64Array;
+}
+
+/**
+ * open, high, low, close and volume columns of `n` rows as views of one buffer.
+ * why: one allocation instead of five per day and per response keeps the garbage collector out of the cold path.
+ */
+function float64Columns(n: number): Pick<SimBarColumns, 'open' | 'high' | 'low' | 'close' | 'volume'> {
+  const all = new Float64Array(5 * n);
+  return {
+    open: all.subarray(0, n),
+    high: all.subarray(n, 2 * n),
+    low: all.subarray(2 * n, 3 * n),
+    close: all.subarray(3 * n, 4 * n),
+    volume: all.subarray(4 * n, 5 * n),
+  };
 }
 
 function segmentsOf(day: ReturnType<typeof sessionDay>, extended: boolean): MinuteSegment[] {
@@ -63,6 +78,7 @@ function aggregateDay(
   interval: IntradayInterval,
   extended: boolean,
   endLimitMinute: number,
+  rawFactor: number,
 ): DayBars {
   const session = simSessions().sessions[sessionIndex];
   const closeMinute = OPEN_MINUTE + Math.round((session.closeAt - session.openAt) / MS_PER_MINUTE);
@@ -72,12 +88,8 @@ function aggregateDay(
   const out: DayBars = {
     sessionIndex,
     count: 0,
+    ...float64Columns(total),
     minute: new Uint16Array(total),
-    open: new Float64Array(total),
-    high: new Float64Array(total),
-    low: new Float64Array(total),
-    close: new Float64Array(total),
-    volume: new Float64Array(total),
   };
   let n = -1;
   let bucketStart = -1;
@@ -93,7 +105,7 @@ function aggregateDay(
         out.high[n] = seg.high[k];
         out.low[n] = seg.low[k];
         out.close[n] = seg.close[k];
-        out.volume[n] = seg.volume[k];
+        out.volume[n] = rawShares(seg.volume[k], rawFactor);
         continue;
       }
       if (m >= bucketEnd) {
@@ -112,11 +124,19 @@ function aggregateDay(
       if (seg.high[k] > out.high[n]) out.high[n] = seg.high[k];
       if (seg.low[k] < out.low[n]) out.low[n] = seg.low[k];
       out.close[n] = seg.close[k];
-      out.volume[n] += seg.volume[k];
+      out.volume[n] += rawShares(seg.volume[k], rawFactor);
     }
   }
   out.count = n + 1;
   return out;
+}
+
+/**
+ * Whole raw shares of a minute: its generated volume on the raw basis of its session.
+ * why: raw minutes are the unit; higher intervals and daily bars sum them, so they always add up.
+ */
+export function rawShares(generatedVolume: number, rawFactor: number): number {
+  return Math.max(1, Math.round(generatedVolume / rawFactor));
 }
 
 /** Minute of the New York day up to which bars of a session have ended by `nowMs` (Infinity for past days). */
@@ -126,10 +146,6 @@ function endLimitMinuteOf(sessionIndex: number, nowMs: number): number {
   const midnightAt = session.openAt - OPEN_MINUTE * MS_PER_MINUTE;
   const limit = Math.floor((nowMs - midnightAt) / MS_PER_MINUTE);
   return limit >= 24 * 60 ? Number.POSITIVE_INFINITY : limit;
-}
-
-function clampDate(date: IsoDate): IsoDate {
-  return date < SIM_FIRST_DATE ? SIM_FIRST_DATE : date > SIM_LAST_DATE ? SIM_LAST_DATE : date;
 }
 
 /**
@@ -153,12 +169,13 @@ export function simIntradayColumns(
   const days: DayBars[] = [];
   let total = 0;
   if (from <= to) {
-    const first = index.firstOnOrAfter(clampDate(from));
-    const last = index.lastOnOrBefore(clampDate(to));
+    const first = index.firstOnOrAfter(from);
+    const last = index.lastOnOrBefore(to);
     for (let i = last; i >= first && total < rowCap; i--) {
       const limit = endLimitMinuteOf(i, nowMs);
       if (limit <= 0) continue;
-      const day = aggregateDay(profile, i, interval, extended, limit);
+      const rawFactor = rawSplitFactor(profile, index.sessions[i].date);
+      const day = aggregateDay(profile, i, interval, extended, limit, rawFactor);
       if (day.count === 0) continue;
       days.push(day);
       total += day.count;
@@ -167,13 +184,9 @@ export function simIntradayColumns(
   const length = Math.min(total, rowCap);
   const out: SimBarColumns = {
     length,
+    ...float64Columns(length),
     sessionIndex: new Uint16Array(length),
     minute: new Uint16Array(length),
-    open: new Float64Array(length),
-    high: new Float64Array(length),
-    low: new Float64Array(length),
-    close: new Float64Array(length),
-    volume: new Float64Array(length),
   };
   let skip = total - length;
   let w = 0;
@@ -194,8 +207,8 @@ export function simIntradayColumns(
       out.high[w] = round2(day.high[k] * priceFactor);
       out.low[w] = round2(day.low[k] * priceFactor);
       out.close[w] = round2(day.close[k] * priceFactor);
-      // why: raw shares are whole; adjusted volume is raw × the split ratios since (exact for forward splits).
-      const raw = Math.max(1, Math.round(day.volume[k] / rawFactor));
+      // why: adjusted volume is raw × the split ratios since (exact for forward splits).
+      const raw = day.volume[k];
       out.volume[w] = volumeRescale === 1 ? raw : Math.round(raw * volumeRescale);
       w++;
     }
@@ -203,14 +216,15 @@ export function simIntradayColumns(
   return out;
 }
 
-const HH_MM = Array.from(
+/** `HH:MM:00` of every minute of the day. */
+export const MINUTE_LABELS: readonly string[] = Array.from(
   { length: 24 * 60 },
   (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00`,
 );
 
 /** FMP's label of a bar start: `YYYY-MM-DD HH:MM:SS`, New York wall time. */
 export function barLabel(sessionDate: IsoDate, minute: number): string {
-  return `${sessionDate} ${HH_MM[minute]}`;
+  return `${sessionDate} ${MINUTE_LABELS[minute]}`;
 }
 
 export interface SimIntradayBar {

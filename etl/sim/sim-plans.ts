@@ -18,6 +18,8 @@ export interface SimPlanProfile {
   stockList: boolean;
   /** Only these symbols may be queried (402 symbol gate for others); undefined = all. */
   symbols: readonly string[] | undefined;
+  /** Highest `limit` on dividends and splits (402 Special Parameters above it); undefined = no ceiling. */
+  maxLimit: number | undefined;
 }
 
 const ALL_INTERVALS: readonly IntradayInterval[] = ['1min', '5min', '15min', '30min', '1hour', '4hour'];
@@ -34,6 +36,7 @@ export function planProfile(plan: FmpPlan, basicSymbols: readonly string[]): Sim
         batchQuote: false,
         stockList: false,
         symbols: basicSymbols,
+        maxLimit: 5,
       };
     case 'starter':
       return {
@@ -44,6 +47,7 @@ export function planProfile(plan: FmpPlan, basicSymbols: readonly string[]): Sim
         batchQuote: true,
         stockList: true,
         symbols: undefined,
+        maxLimit: undefined,
       };
     case 'premium':
     case 'ultimate':
@@ -55,6 +59,7 @@ export function planProfile(plan: FmpPlan, basicSymbols: readonly string[]): Sim
         batchQuote: true,
         stockList: true,
         symbols: undefined,
+        maxLimit: undefined,
       };
   }
 }

@@ -6,11 +6,17 @@ import fs from 'node:fs';
 import { earlyCloses, holidays, sessionAt } from '../core/calendar.ts';
 import { INTRADAY_INTERVALS, type IntradayInterval, isIntradayInterval } from '../core/intervals.ts';
 import { addDays, type IsoDate, isIsoDate, nyDateOf, nyOffsetHoursAtUtc } from '../core/time.ts';
-import { FMP_ERROR_BODIES, missingParameterBody, parameterNotInPlanBody } from './fmp-error-bodies.ts';
+import {
+  FMP_ERROR_BODIES,
+  limitAbovePlanBody,
+  missingParameterBody,
+  parameterNotInPlanBody,
+} from './fmp-error-bodies.ts';
+import { intradayJson } from './intraday-json.ts';
 import { type SimEodAdjustment, simDividends, simEodBars, simQuote, simSplits } from './sim-eod.ts';
-import { barLabel, simIntradayColumns } from './sim-intraday.ts';
+import { simIntradayColumns } from './sim-intraday.ts';
 import type { SimPlanProfile } from './sim-plans.ts';
-import { SIM_FIRST_DATE, SIM_LAST_DATE, simSessions } from './sim-sessions.ts';
+import { SIM_FIRST_DATE, SIM_LAST_DATE } from './sim-sessions.ts';
 import { BASIC_PLAN_SYMBOLS, simCompanyName } from './sim-symbols.ts';
 
 /** A silent range cap of an intraday interval that keeps the newest rows. */
@@ -45,15 +51,20 @@ export interface RouteContext {
 
 export interface RouteAnswer {
   status: number;
-  body: string;
+  /** The body, or how to build it (called only when the server has no cached copy under `cacheKey`). */
+  body: string | Buffer | (() => string | Buffer);
   /**
-   * Set when the body depends only on the parameters and the data seed (not on the clock): the server may cache
-   * the rendered body under this key.
+   * Set when the body depends only on the parameters, the data seed and the date (not on the time of day): the
+   * server may cache the rendered body under this key.
    */
   cacheKey?: string;
 }
 
-const ok = (body: string, cacheKey?: string): RouteAnswer => ({ status: 200, body, cacheKey });
+const ok = (body: RouteAnswer['body'], cacheKey?: string): RouteAnswer => ({
+  status: 200,
+  body,
+  cacheKey,
+});
 const EMPTY: RouteAnswer = { status: 200, body: '[]' };
 
 /** Stable endpoints the simulator serves, by path after `/stable/`. */
@@ -126,27 +137,23 @@ function intraday(interval: IntradayInterval, params: Params, ctx: RouteContext)
   }
   const rowCap = cap && 'rows' in cap ? cap.rows : undefined;
   const asOf = today;
-  const columns = simIntradayColumns(symbol, interval, from, to, {
-    seed: ctx.seed,
-    extended,
-    nonadjusted,
-    asOf,
-    nowMs: ctx.nowMs,
-    rowCap,
-  });
-  const sessions = simSessions().sessions;
-  const parts: string[] = new Array(columns.length);
-  for (let r = columns.length - 1, w = 0; r >= 0; r--, w++) {
-    parts[w] =
-      `{"date":"${barLabel(sessions[columns.sessionIndex[r]].date, columns.minute[r])}","open":${columns.open[r]},` +
-      `"low":${columns.low[r]},"high":${columns.high[r]},"close":${columns.close[r]},"volume":${columns.volume[r]}}`;
-  }
+  const build = () => {
+    const columns = simIntradayColumns(symbol, interval, from, to, {
+      seed: ctx.seed,
+      extended,
+      nonadjusted,
+      asOf,
+      nowMs: ctx.nowMs,
+      rowCap,
+    });
+    return intradayJson(columns);
+  };
   // why: a window that ends before today is final; the adjusted basis still moves with the date (splits).
   const cacheKey =
     to < today
-      ? `chart|${ctx.seed}|${interval}|${symbol}|${from}|${to}|${extended}|${nonadjusted}|${nonadjusted ? '' : asOf}`
+      ? `chart|${ctx.seed}|${interval}|${symbol}|${from}|${to}|${extended}|${nonadjusted}|${rowCap}|${nonadjusted ? '' : asOf}`
       : undefined;
-  return ok(`[${parts.join(',')}]`, cacheKey);
+  return ok(build, cacheKey);
 }
 
 function eod(
@@ -167,22 +174,21 @@ function eod(
   if (from > to) return EMPTY;
   const adjustment: SimEodAdjustment =
     kind === 'non-split-adjusted' ? 'none' : kind === 'dividend-adjusted' ? 'dividend' : 'split';
-  const rows = simEodBars(symbol, from, to, {
-    seed: ctx.seed,
-    adjustment,
-    asOf: today,
-    nowMs: ctx.nowMs,
-    rowCap: ctx.eodRowCap,
-  }).reverse();
-  let body: string;
-  if (kind === 'full') {
-    body = JSON.stringify(rows);
-  } else if (kind === 'light') {
-    body = JSON.stringify(
-      rows.map((r) => ({ symbol: r.symbol, date: r.date, price: r.close, volume: r.volume })),
-    );
-  } else {
-    body = JSON.stringify(
+  const build = () => {
+    const rows = simEodBars(symbol, from, to, {
+      seed: ctx.seed,
+      adjustment,
+      asOf: today,
+      nowMs: ctx.nowMs,
+      rowCap: ctx.eodRowCap,
+    }).reverse();
+    if (kind === 'full') return JSON.stringify(rows);
+    if (kind === 'light') {
+      return JSON.stringify(
+        rows.map((r) => ({ symbol: r.symbol, date: r.date, price: r.close, volume: r.volume })),
+      );
+    }
+    return JSON.stringify(
       rows.map((r) => ({
         symbol: r.symbol,
         date: r.date,
@@ -193,8 +199,11 @@ function eod(
         volume: r.volume,
       })),
     );
-  }
-  return ok(body, to < today ? `eod|${ctx.seed}|${kind}|${symbol}|${from}|${to}|${today}` : undefined);
+  };
+  return ok(
+    build,
+    to < today ? `eod|${ctx.seed}|${kind}|${symbol}|${from}|${to}|${today}|${ctx.eodRowCap}` : undefined,
+  );
 }
 
 function limitParam(params: Params): number | undefined {
@@ -209,13 +218,16 @@ function corporateActions(kind: 'dividends' | 'splits', params: Params, ctx: Rou
   const gate = symbolGate(ctx, symbol);
   if (gate) return gate;
   if (ctx.isUnknownSymbol(symbol)) return EMPTY;
+  const limit = limitParam(params);
+  if (limit !== undefined && ctx.plan.maxLimit !== undefined && limit > ctx.plan.maxLimit) {
+    return { status: 402, body: limitAbovePlanBody(ctx.plan.maxLimit) };
+  }
   const asOf = nyDateOf(ctx.nowMs);
   const rows =
     kind === 'dividends'
       ? simDividends(symbol, { seed: ctx.seed, asOf })
       : simSplits(symbol, { seed: ctx.seed, asOf });
   rows.reverse();
-  const limit = limitParam(params);
   return ok(JSON.stringify(limit === undefined ? rows : rows.slice(0, limit)));
 }
 
@@ -260,7 +272,10 @@ function exchangeMarketHours(params: Params, ctx: RouteContext): RouteAnswer {
   if (typeof exchange !== 'string') return exchange;
   const name = EXCHANGES[exchange.toUpperCase()];
   if (!name) return EMPTY;
-  const offset = nyOffsetHoursAtUtc(ctx.nowMs);
+  // why: FMP documents an optional `timestamp` (Unix seconds) asking about another instant.
+  const stamp = params.get('timestamp');
+  const atMs = stamp !== null && /^\d+$/.test(stamp) ? Number(stamp) * 1000 : ctx.nowMs;
+  const offset = nyOffsetHoursAtUtc(atMs);
   return ok(
     JSON.stringify([
       {
@@ -269,7 +284,7 @@ function exchangeMarketHours(params: Params, ctx: RouteContext): RouteAnswer {
         openingHour: formatHour(9, 30, offset),
         closingHour: formatHour(16, 0, offset),
         timezone: 'America/New_York',
-        isMarketOpen: sessionAt(ctx.nowMs) !== undefined,
+        isMarketOpen: sessionAt(atMs) !== undefined,
       },
     ]),
   );
@@ -334,7 +349,7 @@ function stockList(ctx: RouteContext): RouteAnswer {
   const rows = simStockList()
     .filter((s) => !ctx.isUnknownSymbol(s))
     .map((symbol) => ({ symbol, companyName: simCompanyName(symbol) }));
-  return ok(JSON.stringify(rows), `stock-list|${ctx.seed}`);
+  return ok(JSON.stringify(rows));
 }
 
 /** Answers one `/stable/<route>` request whose route is in STABLE_ROUTES. */

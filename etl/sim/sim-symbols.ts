@@ -66,6 +66,8 @@ export const SPLIT_SHARE = 0.1;
 export const THIN_SHARE = 0.1;
 /** Share of symbols paying quarterly dividends. */
 export const DIVIDEND_SHARE = 0.45;
+/** Share of Basic's large caps paying quarterly dividends. */
+export const LARGE_CAP_DIVIDEND_SHARE = 0.75;
 
 /**
  * Built-in unknown symbols: anything starting with `ZZZ`, and anything that is not a symbol in FMP's spelling
@@ -89,20 +91,26 @@ export function symbolProfile(symbol: string, seed: number): SimSymbolProfile {
   const reverse = splits.some((s) => s.numerator < s.denominator);
   // why: a reverse-split name traded far lower before the split; keep its raw prices above a few cents.
   const minPrice = reverse ? 30 : 8;
-  const thin = u(3) < THIN_SHARE;
+  // why: the large caps of Basic's sample look like large caps: never thin, higher prices and volumes.
+  const largeCap = BASIC_PLAN_SYMBOLS.includes(symbol);
+  const thin = !largeCap && u(3) < THIN_SHARE;
+  const volumeRange = largeCap ? [5e6, 8e7] : [3e5, 4e7];
   profile = {
     symbol,
     key,
-    startPrice: Math.exp(Math.log(minPrice) + u(1) * (Math.log(400) - Math.log(minPrice))),
+    startPrice: Math.exp(
+      Math.log(largeCap ? 40 : minPrice) + u(1) * (Math.log(400) - Math.log(largeCap ? 40 : minPrice)),
+    ),
     dailyDrift: (-0.03 + u(2) * 0.2) / 252,
     dailyVolatility: 0.01 + u(4) * 0.02,
     averageVolume: Math.round(
-      Math.exp(Math.log(3e5) + u(5) * (Math.log(4e7) - Math.log(3e5))) * (thin ? 0.02 : 1),
+      Math.exp(Math.log(volumeRange[0]) + u(5) * (Math.log(volumeRange[1]) - Math.log(volumeRange[0]))) *
+        (thin ? 0.02 : 1),
     ),
     thin,
     splits,
     dividend:
-      u(6) < DIVIDEND_SHARE
+      u(6) < (largeCap ? LARGE_CAP_DIVIDEND_SHARE : DIVIDEND_SHARE)
         ? {
             annualYield: 0.005 + u(7) * 0.035,
             monthOffset: 1 + Math.floor(u(8) * 3),

@@ -11,6 +11,7 @@ import type { IntradayInterval } from '../core/intervals.ts';
 import { CallLimiter } from './call-limiter.ts';
 import { FMP_ERROR_BODIES } from './fmp-error-bodies.ts';
 import { gzipOf, type RenderedBody, ResponseCache, renderBody } from './response-cache.ts';
+import { answerLegacy } from './sim-legacy-routes.ts';
 import { planProfile, type SimPlanProfile } from './sim-plans.ts';
 import { uniformAt } from './sim-random.ts';
 import {
@@ -18,6 +19,7 @@ import {
   DEFAULT_EOD_ROW_CAP,
   DEFAULT_INTRADAY_CAPS,
   type RouteAnswer,
+  type RouteContext,
   type SimRangeCap,
   STABLE_ROUTES,
 } from './sim-routes.ts';
@@ -46,6 +48,9 @@ export type { SimPlanProfile } from './sim-plans.ts';
 export type { SimRangeCap } from './sim-routes.ts';
 export { DEFAULT_EOD_ROW_CAP, DEFAULT_INTRADAY_CAPS, simStockList } from './sim-routes.ts';
 export { simSessions } from './sim-sessions.ts';
+
+import { simSessions } from './sim-sessions.ts';
+
 export { BASIC_PLAN_SYMBOLS, isBuiltInUnknownSymbol, symbolProfile } from './sim-symbols.ts';
 
 /** Fault injection. Random faults are drawn per request from a seeded stream: the n-th request always gets the same. */
@@ -125,6 +130,11 @@ export interface SimulatorOptions {
   eodRowCap?: number;
   /** Symbols that answer `[]`, besides the built-in rule (prefix `ZZZ`, or not in FMP's spelling). */
   unknownSymbols?: string[];
+  /**
+   * Treat the key as a pre-2025-09 "legacy" key: serve `/api/v3/historical-chart/{interval}/{SYMBOL}`,
+   * `/api/v3/historical-price-full/{SYMBOL}` and `/api/v3/quote/{A,B}` in v3 shapes instead of 403. Default false.
+   */
+  legacyKey?: boolean;
   /** Bytes of rendered bodies kept for repeated requests. Default 64 MiB. */
   responseCacheBytes?: number;
 }
@@ -150,7 +160,10 @@ export interface Simulator {
   apiKey: string;
   stats(): SimStats;
   resetStats(): void;
-  /** Changes options at runtime (faults merge into the current ones; caps too). Host and port cannot change. */
+  /**
+   * Changes options at runtime (faults, caps and planProfile merge into the current ones). Host and port cannot
+   * change; call counters survive unless a limit, the plan or the clock changes; cached bodies always survive.
+   */
   configure(patch: Partial<SimulatorOptions>): void;
   close(): Promise<void>;
 }
@@ -207,8 +220,8 @@ function buildState(options: SimulatorOptions): State {
   const planName = options.plan ?? 'ultimate';
   const plan = { ...planProfile(planName, BASIC_PLAN_SYMBOLS), ...options.planProfile };
   const enforce = options.enforcePlanLimits ?? false;
-  const perMinute = options.rateLimitPerMin ?? (enforce ? plan.perMinute : undefined) ?? undefined;
-  const perDay = options.rateLimitPerDay ?? (enforce ? plan.perDay : undefined) ?? undefined;
+  const perMinute = options.rateLimitPerMin ?? (enforce ? plan.perMinute : undefined);
+  const perDay = options.rateLimitPerDay ?? (enforce ? plan.perDay : undefined);
   const faults = { ...NO_FAULTS, ...options.faults };
   return {
     apiKey: options.apiKey ?? 'demo',
@@ -219,7 +232,7 @@ function buildState(options: SimulatorOptions): State {
     caps: { ...DEFAULT_INTRADAY_CAPS, ...options.caps },
     eodRowCap: options.eodRowCap ?? DEFAULT_EOD_ROW_CAP,
     unknownSymbols: new Set(options.unknownSymbols ?? []),
-    limiter: new CallLimiter(perMinute ?? undefined, perDay ?? undefined),
+    limiter: new CallLimiter(perMinute, perDay),
     burstLimiter:
       faults.burstPerSecond === null ? undefined : new CallLimiter(faults.burstPerSecond, undefined, 1000),
     options,
@@ -291,11 +304,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return undefined;
   };
 
+  const bodyOf = (answer: RouteAnswer): string | Buffer =>
+    typeof answer.body === 'function' ? answer.body() : answer.body;
+
   const rendered = (answer: RouteAnswer): RenderedBody => {
-    if (answer.cacheKey === undefined) return renderBody(answer.body);
+    if (answer.cacheKey === undefined) return renderBody(bodyOf(answer));
     let entry = cache.get(answer.cacheKey);
     if (!entry) {
-      entry = renderBody(answer.body);
+      entry = renderBody(bodyOf(answer), answer.cacheKey);
       cache.set(answer.cacheKey, entry);
     }
     return entry;
@@ -309,7 +325,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (params.get('apikey') !== state.apiKey) {
       return send(req, res, route.name, 401, FMP_ERROR_BODIES.invalidApiKey);
     }
-    if (route.kind === 'legacy') return send(req, res, route.name, 403, FMP_ERROR_BODIES.legacyEndpoint);
+    if (route.kind === 'legacy' && !state.options.legacyKey) {
+      return send(req, res, route.name, 403, FMP_ERROR_BODIES.legacyEndpoint);
+    }
     const nowMs = state.clock.now();
     const f = state.faults;
     if (
@@ -339,20 +357,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return send(req, res, route.name, 503, FMP_ERROR_BODIES.serviceUnavailable, 'text/html');
     }
     if (fault === 'limitReach200') return send(req, res, route.name, 200, FMP_ERROR_BODIES.limitReach);
-    const answer = answerStable(route.name, params, {
+    const context: RouteContext = {
       seed: state.seed,
       nowMs,
       plan: state.plan,
       caps: state.caps,
       eodRowCap: state.eodRowCap,
       isUnknownSymbol: (s) => state.unknownSymbols.has(s) || isBuiltInUnknownSymbol(s),
-    });
-    if (answer.status !== 200) return send(req, res, route.name, answer.status, answer.body);
+    };
+    const answer =
+      route.kind === 'legacy'
+        ? answerLegacy(path, params, context)
+        : answerStable(route.name, params, context);
+    if (answer.status !== 200) return send(req, res, route.name, answer.status, String(bodyOf(answer)));
     if (fault === 'malformed') {
       // why: a complete HTTP message whose JSON breaks off, as a proxy cutting a body short would leave it.
-      const text =
-        answer.body.length > 4 ? answer.body.slice(0, Math.floor(answer.body.length / 2)) : '[{"date":';
-      return send(req, res, route.name, 200, text);
+      const text = String(bodyOf(answer));
+      return send(
+        req,
+        res,
+        route.name,
+        200,
+        text.length > 4 ? text.slice(0, Math.floor(text.length / 2)) : '[{"date":',
+      );
     }
     const body = rendered(answer);
     if (fault === 'truncate') {
@@ -412,6 +439,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     cache.misses = 0;
   };
 
+  // why: build the session index before the first request instead of inside it.
+  simSessions();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -445,7 +474,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ).some((k) => k in patch);
       if (!limitsChanged) state.limiter = previous.limiter;
       faultCounter = 0;
-      cache.clear();
+      // why: no cache flush: a cache key names everything its body depends on (seed, window after caps, row cap,
+      // basis date), so warmed bodies survive changes of faults, limits and plans.
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -20,6 +20,7 @@ interface Args {
   'bandwidth-exhausted'?: boolean;
   'bandwidth-limit-bytes'?: number;
   'burst-per-second'?: number;
+  'legacy-key'?: boolean;
 }
 
 const SHARES = [
@@ -53,7 +54,11 @@ const command: CommandModule<object, Args> = {
         describe: 'calls per rolling minute before 429 Limit Reach',
       })
       .option('enforce-plan-limits', { type: 'boolean', describe: "enforce the plan's own call limits" })
-      .option('latency-ms', { type: 'number', default: 0, describe: 'added latency per call, ms' })
+      .option('latency-ms', {
+        type: 'number',
+        default: 0,
+        describe: 'added latency per call, ms (real FMP: ~250–350)',
+      })
       .option('latency-jitter-ms', {
         type: 'number',
         default: 0,
@@ -84,7 +89,11 @@ const command: CommandModule<object, Args> = {
         type: 'number',
         describe: 'bytes sent before Bandwidth Limit Reach',
       })
-      .option('burst-per-second', { type: 'number', describe: 'calls per second before 503 answers' }),
+      .option('burst-per-second', { type: 'number', describe: 'calls per second before 503 answers' })
+      .option('legacy-key', {
+        type: 'boolean',
+        describe: 'serve the v3 API (a pre-2025-09 key) instead of 403',
+      }),
   handler: async (args) => {
     if (!(FMP_PLANS as readonly string[]).includes(args.plan)) {
       throw new UsageError(`--plan ${JSON.stringify(args.plan)}: use one of ${FMP_PLANS.join(', ')}`);
@@ -92,12 +101,20 @@ const command: CommandModule<object, Args> = {
     if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
       throw new UsageError(`--port ${args.port}: use a port number from 0 to 65535`);
     }
+    if (!Number.isInteger(args.seed)) throw new UsageError(`--seed ${args.seed}: use a whole number`);
+    for (const name of ['latency-ms', 'latency-jitter-ms'] as const) {
+      if (!(args[name] >= 0))
+        throw new UsageError(`--${name} ${args[name]}: use a number of milliseconds ≥ 0`);
+    }
     for (const name of SHARES) {
       const share = args[name];
       if (!(share >= 0 && share <= 1)) throw new UsageError(`--${name} ${share}: use a share from 0 to 1`);
     }
+    const { createContext } = await import('../context.ts');
     const { startSimulator } = await import('../../etl/sim/simulator.ts');
+    const { log, clock } = createContext();
     const sim = await startSimulator({
+      clock,
       host: args.host,
       port: args.port,
       apiKey: args['api-key'],
@@ -105,6 +122,7 @@ const command: CommandModule<object, Args> = {
       seed: args.seed,
       rateLimitPerMin: args['rate-limit-per-min'] ?? null,
       enforcePlanLimits: args['enforce-plan-limits'] ?? false,
+      legacyKey: args['legacy-key'] ?? false,
       faults: {
         latencyMs: args['latency-ms'],
         latencyJitterMs: args['latency-jitter-ms'],
@@ -119,8 +137,9 @@ const command: CommandModule<object, Args> = {
       },
     });
     process.stdout.write(`${sim.url}\n`);
-    process.stderr.write(
-      `FMP simulator (plan ${args.plan}, seed ${args.seed}) at ${sim.url}/stable/..., stats at ${sim.url}/__sim/stats; Ctrl-C stops it\n`,
+    log.info(
+      { url: sim.url, plan: args.plan, seed: args.seed, stats: `${sim.url}/__sim/stats` },
+      'FMP simulator listening; Ctrl-C stops it',
     );
     await new Promise<void>((resolve) => {
       const stop = () => {
@@ -132,6 +151,7 @@ const command: CommandModule<object, Args> = {
       process.on('SIGTERM', stop);
     });
     await sim.close();
+    log.info({ stats: sim.stats() }, 'FMP simulator stopped');
   },
 };
 
