@@ -451,6 +451,22 @@ describe('createFmpClient: outage', () => {
   });
 });
 
+describe('createFmpClient: outage that outlasts the breaker', () => {
+  it('fails the call with FmpRetriesExhaustedError once the breaker stayed open longer than maxWaitMs', async () => {
+    const server = await fake(() => ({ body: BARS }));
+    const fmp = client(server, {
+      retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 1000 },
+      breaker: { failureThreshold: 2, probeBaseMs: 20, probeMaxMs: 40, maxWaitMs: 300 },
+    });
+    await server.stop();
+    const error = await fmp.intradayBars({ ...day, symbol: 'AAPL' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FmpRetriesExhaustedError);
+    expect((error as Error).message).toMatch(/circuit breaker stayed open/);
+    expect(fmp.stats().breaker.state).toBe('open');
+    expect(fmp.stats().byStatus.network).toBe(2);
+  });
+});
+
 describe('createFmpClient: one limiter per key', () => {
   it('shares the window between clients of the same key, and never starts more than the limit', async () => {
     const server = await fake(() => ({ body: BARS }));

@@ -225,7 +225,9 @@ class FmpHttpClient implements FmpClient {
   private closed = false;
 
   constructor(private readonly options: FmpClientOptions) {
-    registerSecret(options.apiKey);
+    // why: FMP keys are 32 characters; the simulator's default key is the word `demo`, which must not be scrubbed
+    // from every log line (config.ts registers FMP_API_KEY from the environment whatever its length).
+    if (options.apiKey.length >= 8) registerSecret(options.apiKey);
     let url: URL;
     try {
       url = new URL(options.baseUrl);
@@ -433,10 +435,12 @@ class FmpHttpClient implements FmpClient {
     parse: (body: Buffer) => T,
   ): Promise<T> {
     if (this.closed) throw new Error('FMP client is closed');
-    const disabledBecause = this.disabled.get(ctx.endpoint);
-    if (disabledBecause !== undefined) {
+    const disabledKey = [ctx.endpoint, ...Object.keys(params).map((p) => `${ctx.endpoint} ${p}`)].find((k) =>
+      this.disabled.has(k),
+    );
+    if (disabledKey !== undefined) {
       throw new FmpEndpointNotInPlanError(
-        `${ctx.label}: endpoint ${ctx.endpoint} is disabled for this run (${disabledBecause})`,
+        `${ctx.label}: ${disabledKey} is disabled for this run (${this.disabled.get(disabledKey)})`,
         { endpoint: ctx.endpoint, symbol: ctx.symbol, status: 402 },
       );
     }
@@ -583,12 +587,15 @@ class FmpHttpClient implements FmpClient {
         };
       }
       const because = `${status}${quoted}`;
-      this.disabled.set(ctx.endpoint, because);
-      this.log.warn({ endpoint: ctx.endpoint, status }, 'fmp endpoint not in plan: disabled for this run');
+      // why: a gated parameter (`extended`) disables only calls that send it, not the whole endpoint.
+      const gatedParameter = /Special Parameters : The values? for '(\w+)'/.exec(message ?? '')?.[1];
+      const disabledKey = gatedParameter ? `${ctx.endpoint} ${gatedParameter}` : ctx.endpoint;
+      this.disabled.set(disabledKey, because);
+      this.log.warn({ endpoint: disabledKey, status }, 'fmp endpoint not in plan: disabled for this run');
       return {
         kind: 'error',
         error: new FmpEndpointNotInPlanError(
-          `${ctx.label}: endpoint ${ctx.endpoint} is not in this FMP plan (${because}); it is disabled for this run — set FMP_PLAN to the plan you have, or upgrade`,
+          `${ctx.label}: ${disabledKey} is not in this FMP plan (${because}); it is disabled for this run — set FMP_PLAN to the plan you have, or upgrade`,
           where,
         ),
       };
@@ -609,8 +616,17 @@ class FmpHttpClient implements FmpClient {
   /** One HTTP attempt; never throws except when the caller aborts. */
   private async send(path: string, callerSignal: AbortSignal | undefined): Promise<Attempt> {
     this.counters.requests += 1;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    // why: one controller per attempt, its listener removed afterwards; AbortSignal.any on a long-lived caller
+    // signal would pile up listeners over thousands of requests.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort(new Error(`timed out after ${this.options.timeoutMs} ms`));
+    }, this.options.timeoutMs);
+    const onCallerAbort = () => attempt.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    const signal = attempt.signal;
     let answered = false;
     try {
       const response = await this.pool.request({
@@ -633,22 +649,35 @@ class FmpHttpClient implements FmpClient {
       };
     } catch (error) {
       if (callerSignal?.aborted) throw callerSignal.reason;
-      const reason = timeout.aborted
+      const reason = timedOut
         ? `timed out after ${this.options.timeoutMs} ms`
         : this.sanitize(errorText(error));
       return { kind: 'network', reason, answered };
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
   /** The breaker's probe: any HTTP answer from FMP's own origin means it is reachable. */
   private async probe(stopSignal: AbortSignal): Promise<boolean> {
-    const signal = AbortSignal.any([stopSignal, AbortSignal.timeout(this.options.timeoutMs)]);
+    const probe = new AbortController();
+    const timer = setTimeout(() => probe.abort(), this.options.timeoutMs);
+    const onStop = () => probe.abort();
+    stopSignal.addEventListener('abort', onStop, { once: true });
     try {
-      const response = await this.pool.request({ method: 'GET', path: `${this.pathPrefix}/stable/`, signal });
+      const response = await this.pool.request({
+        method: 'GET',
+        path: `${this.pathPrefix}/stable/`,
+        signal: probe.signal,
+      });
       await response.body.dump();
       return true;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
+      stopSignal.removeEventListener('abort', onStop);
     }
   }
 

@@ -99,6 +99,11 @@ class BodyGenerator {
     if (k === 4) return `[${Array.from({ length: this.int(3) }, () => this.anyValue(depth + 1)).join(',')}]`;
     return `{${Array.from({ length: this.int(3) }, (_, i) => `"k${i}":${this.ws()}${this.anyValue(depth + 1)}`).join(',')}}`;
   }
+  /** A bar as FMP writes it (the parser's fast path); numbers still vary, so some leave the fast path. */
+  canonicalBar(): string {
+    const n = () => (this.r() < 0.8 ? (this.r() * 500).toFixed(this.int(4)) : this.number());
+    return `{"date":"${this.date()}","open":${n()},"low":${n()},"high":${n()},"close":${n()},"volume":${n()}}`;
+  }
   bar(): string {
     const fields: Array<[string, string]> = [
       ['date', `"${this.date()}"`],
@@ -124,6 +129,7 @@ class BodyGenerator {
   }
   body(): string {
     const n = this.int(6);
+    if (this.r() < 0.4) return `[${Array.from({ length: n }, () => this.canonicalBar()).join(',')}]`;
     return `${this.ws()}[${Array.from({ length: n }, () => `${this.ws()}${this.bar()}${this.ws()}`).join(',')}]${this.ws()}`;
   }
   corrupt(text: string): Buffer {
