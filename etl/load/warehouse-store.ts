@@ -90,6 +90,8 @@ interface StagedState {
 export interface StoreOptions {
   log: Logger;
   clock: Clock;
+  /** DuckDB buffer-pool cap of the writer, MB. Default 1024. */
+  memoryLimitMb?: number;
 }
 
 const BAR_COLUMNS = [
@@ -198,8 +200,11 @@ export class WarehouseStore {
     const instance = await DuckDBInstance.fromCache(dbFile);
     const connection = await instance.connect();
     // why: with the default 16 MB threshold every large commit also checkpointed the table (most of the commit
-    // time in the load bench); a larger WAL is checkpointed once on close and replayed after a crash.
-    await connection.run("set checkpoint_threshold = '1GB'");
+    // time in the load bench); a larger WAL is checkpointed less often and replayed after a crash.
+    await connection.run("set checkpoint_threshold = '256MB'");
+    // why: DuckDB's default buffer pool is 80% of RAM; a cap keeps a long backfill's memory flat (publish sorts
+    // beyond it spill to disk).
+    await connection.run(`set memory_limit = '${Math.round(options.memoryLimitMb ?? 1024)}MB'`);
     await connection.run("set TimeZone = 'UTC'");
     await applyMigrations(connection);
     const stagedBars = new StagedBarsFunction(connection, 'mqs_staged_bars', BAR_COLUMNS);

@@ -112,7 +112,7 @@ describe('crash safety and concurrent readers', () => {
       try {
         const reader = await openWarehouseReader(dir);
         try {
-          const r = await reader.connection.runAndReadAll(
+          const r = await reader.query(
             `select count(*) n, count(distinct (symbol, interval, bar_start_at)) k,
                     (select count(*) from bars_daily) d from bars`,
           );

@@ -28,7 +28,7 @@ export const LAKE_SOURCES: LakeSource[] = [
     columns: [
       ['symbol', 'VARCHAR'],
       ['bar_start_at', 'TIMESTAMPTZ'],
-      ['bar_end_at', 'TIMESTAMPTZ'],
+      ['bar_seconds', 'SMALLINT'],
       ['session_date', 'DATE'],
       ['open', 'DOUBLE'],
       ['high', 'DOUBLE'],

@@ -3,7 +3,8 @@
  * as ONE zstd file sorted by (symbol, time), written under `lake/.staging/` and renamed over the live file.
  * why: COPY ... OVERWRITE deletes the folder and writing in place tears readers (perf-notes §6); a rename is
  * atomic, so a reader sees the old file or the new one. Layout:
- *   bars/interval=<i>/month=<YYYY-MM>/data_0.parquet   (New York session month, all symbols in one file)
+ *   bars/interval=<i>/month=<YYYY-MM>/data_0.parquet   (New York session month, all symbols in one file;
+ *     bar_seconds = bar_end_at − bar_start_at, which the staging view turns back into bar_end_at)
  *   eod_bars/year=<YYYY>/data_0.parquet, splits/data_0.parquet, dividends/data_0.parquet, sessions/data_0.parquet
  */
 import fs from 'node:fs';
@@ -20,7 +21,9 @@ export interface PublishResult {
   rows: number;
 }
 
-const PARQUET_OPTIONS = '(format parquet, compression zstd, row_group_size 122880)';
+// why: 256k-row groups amortise each group's dictionaries better (-0.3 bytes a bar measured); larger groups made
+// DuckDB fall back from dictionary encoding and grew the file.
+const PARQUET_OPTIONS = '(format parquet, compression zstd, row_group_size 262144)';
 
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -29,7 +32,10 @@ function partitionQuery(dataset: Dataset, partition: string): string {
     const m = /^interval=([0-9a-z]+)\/month=(\d{4})-(\d{2})$/.exec(partition);
     if (!m) throw new Error(`bad bars partition ${JSON.stringify(partition)}`);
     const start = `${m[2]}-${m[3]}-01`;
-    return `select symbol, bar_start_at, bar_end_at, session_date, open, high, low, close, volume, load_id
+    // why: the bar's length in seconds instead of a second timestamp column costs ~0 bytes a bar against ~0.6
+    // (measured on a 120-symbol month); the staging view adds it back as bar_end_at.
+    return `select symbol, bar_start_at, date_diff('second', bar_start_at, bar_end_at)::smallint as bar_seconds,
+      session_date, open, high, low, close, volume, load_id
       from bars where interval = ${sqlString(m[1]!)} and session_date >= date ${sqlString(start)}
       and session_date < date ${sqlString(start)} + interval 1 month
       order by symbol, bar_start_at`;
@@ -52,6 +58,18 @@ async function copyToFile(store: WarehouseStore, query: string, file: string): P
 
 function moveIntoPlace(staged: string, live: string): void {
   fs.mkdirSync(path.dirname(live), { recursive: true });
+  // why: DuckDB's external file cache validates a cached file by its modification time in whole seconds; a
+  // file replaced within the same second was read as a mix of old and new bytes ("TProtocolException: Invalid
+  // data" in the concurrent-reader test). The new version gets a strictly later second than the old one.
+  const previous = fs.statSync(live, { throwIfNoEntry: false });
+  if (previous) {
+    const stagedStat = fs.statSync(staged);
+    const previousSecond = Math.floor(previous.mtimeMs / 1000);
+    if (Math.floor(stagedStat.mtimeMs / 1000) <= previousSecond) {
+      const later = new Date((previousSecond + 1) * 1000);
+      fs.utimesSync(staged, later, later);
+    }
+  }
   fs.renameSync(staged, live);
 }
 

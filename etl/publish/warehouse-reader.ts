@@ -1,13 +1,47 @@
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { createViews } from './warehouse-views.ts';
 
 /** A private in-memory DuckDB with every view of `sql/` over the lake; never touches the writer's files. */
 export interface WarehouseReader {
+  /**
+   * Runs one query and reads all rows; retried (up to 4 more times) when it raced a publish that replaced a file
+   * it was reading. Prefer it to `connection` for anything that runs while the ETL may publish.
+   */
+  query(sql: string, values?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<DuckDBResultReader>;
+  /** The raw connection (no retry). */
   connection: DuckDBConnection;
   /** View names, in creation order (staging, intermediate, marts). */
   views: string[];
   close(): void;
+}
+
+// why: DuckDB's Parquet scan reads a file's footer when it binds and reopens the file BY PATH when it scans; a
+// publish that renames a new version over the file in between makes the scan read new pages with the old
+// footer ("TProtocolException: Invalid data"), or a file listed by the glob may be gone. Files are replaced
+// atomically, so running the query again sees one consistent version.
+const RACED_A_PUBLISH =
+  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found/;
+const QUERY_ATTEMPTS = 5;
+
+async function queryWithRetry(
+  connection: DuckDBConnection,
+  sql: string,
+  values?: DuckDBValue[] | Record<string, DuckDBValue>,
+): Promise<DuckDBResultReader> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connection.runAndReadAll(sql, values);
+    } catch (error) {
+      if (attempt >= QUERY_ATTEMPTS || !RACED_A_PUBLISH.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
 }
 
 /** The lake folder of a warehouse. */
@@ -28,6 +62,7 @@ export async function openWarehouseReader(warehouseDir: string): Promise<Warehou
     await connection.run("set TimeZone = 'UTC'");
     const views = await createViews(connection, lakeDirOf(warehouseDir));
     return {
+      query: (sql, values) => queryWithRetry(connection, sql, values),
       connection,
       views,
       close: () => {

@@ -203,6 +203,25 @@ describe('warehouse writer', () => {
     );
   });
 
+  it('runs calls made concurrently one after another', async () => {
+    writer = await open();
+    const loadId = await writer.beginLoad('test');
+    const tsla = { dataset: 'bars' as const, ...week, symbol: 'TSLA' };
+    const results = await Promise.all([
+      writer.commitIntraday([commitOf(week, loadId)], loadId),
+      writer.recordFailure(tsla, new Error('timeout'), loadId),
+      writer.commitIntraday([commitOf({ ...week, symbol: 'MSFT' }, loadId)], loadId),
+    ]);
+    expect(results[0]).toEqual({ inserted: 390, replaced: 0 });
+    expect(results[2]).toEqual({ inserted: 390, replaced: 0 });
+    const states = await writer.windowStates();
+    expect(states.map((s) => `${s.symbol} ${s.status} ${s.rowCount}`)).toEqual([
+      'AAPL loaded 390',
+      'MSFT loaded 390',
+      'TSLA failed 0',
+    ]);
+  });
+
   it('stores splits, dividends and daily bars, and adjusts bars for splits in the views', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');

@@ -34,6 +34,8 @@ export interface WarehouseWriterOptions {
   command?: string;
   /** How long to wait for another writer, ms. Default 30 000. */
   lockWaitMs?: number;
+  /** DuckDB buffer-pool cap of the writer, MB (larger publishes spill to disk). Default 1024. */
+  memoryLimitMb?: number;
   /** Take the `etl` writer lock. Default true; pass false only when the caller already holds it. */
   takeLock?: boolean;
 }
@@ -95,31 +97,42 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
     throw error;
   }
   const lakeDir = lakeDirOf(warehouseDir);
+  // why: every operation runs statements (and transactions) on one connection; calls made concurrently (a
+  // failure recorded while a batch commits) must not interleave, so they run one after another.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(operation: () => Promise<T>): Promise<T> => {
+    const run = tail.then(operation, operation);
+    tail = run.catch(() => undefined);
+    return run;
+  };
   return {
-    beginLoad: (command, args) => store.beginLoad(command, args),
-    finishLoad: (loadId, summary) => store.finishLoad(loadId, summary),
-    commitIntraday: (commits, loadId) => store.commitIntraday(commits, loadId),
-    commitEod: (window, bars, loadId) => store.commitEod(window, bars, loadId),
-    commitSplits: (window, splits, loadId) => store.commitSplits(window, splits, loadId),
-    commitDividends: (window, dividends, loadId) => store.commitDividends(window, dividends, loadId),
-    recordFailure: (window, error, loadId) => store.recordFailure(window, error, loadId),
-    windowStates: (filter) => store.windowStates(filter),
-    failedWindows: () => store.failedWindows(),
-    quarantined: (symbol) => store.quarantined(symbol),
-    watermarks: () => store.watermarks(),
-    dirtyPartitions: () => store.dirtyPartitions(),
-    publish: async () => {
-      const result = await publishLake(store, lakeDir, options.log);
-      // why: the catalog's views embed whether each dataset has files yet, so it is regenerated when that
-      // rendering changes (or the file is gone), not on every publish: a rerun over complete data writes nothing.
-      const fingerprint = catalogFingerprint(warehouseDir);
-      const catalogMissing = !fs.existsSync(path.join(warehouseDir, CATALOG_FILE));
-      if (catalogMissing || (await store.catalogFingerprint()) !== fingerprint) {
-        await writeCatalog(warehouseDir);
-        await store.setCatalogFingerprint(fingerprint);
-      }
-      return result;
-    },
+    beginLoad: (command, args) => serial(() => store.beginLoad(command, args)),
+    finishLoad: (loadId, summary) => serial(() => store.finishLoad(loadId, summary)),
+    commitIntraday: (commits, loadId) => serial(() => store.commitIntraday(commits, loadId)),
+    commitEod: (window, bars, loadId) => serial(() => store.commitEod(window, bars, loadId)),
+    commitSplits: (window, splits, loadId) => serial(() => store.commitSplits(window, splits, loadId)),
+    commitDividends: (window, dividends, loadId) =>
+      serial(() => store.commitDividends(window, dividends, loadId)),
+    recordFailure: (window, error, loadId) => serial(() => store.recordFailure(window, error, loadId)),
+    windowStates: (filter) => serial(() => store.windowStates(filter)),
+    failedWindows: () => serial(() => store.failedWindows()),
+    quarantined: (symbol) => serial(() => store.quarantined(symbol)),
+    watermarks: () => serial(() => store.watermarks()),
+    dirtyPartitions: () => serial(() => store.dirtyPartitions()),
+    publish: () =>
+      serial(async () => {
+        const result = await publishLake(store, lakeDir, options.log);
+        // why: the catalog's views embed whether each dataset has files yet, so it is regenerated when that
+        // rendering changes (or the file is gone), not on every publish: a rerun over complete data writes
+        // nothing.
+        const fingerprint = catalogFingerprint(warehouseDir);
+        const catalogMissing = !fs.existsSync(path.join(warehouseDir, CATALOG_FILE));
+        if (catalogMissing || (await store.catalogFingerprint()) !== fingerprint) {
+          await writeCatalog(warehouseDir);
+          await store.setCatalogFingerprint(fingerprint);
+        }
+        return result;
+      }),
     close: () => {
       try {
         store.close();

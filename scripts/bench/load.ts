@@ -3,7 +3,7 @@
  * and week, newest first, New York labels) loaded two ways in one run:
  *   ours      read → parseIntradayBody → transformIntraday → commitIntraday (batches of windows) → publish
  *   reference DuckDB's read_json over the same files into a table (wall → UTC with ICU), then CHECKPOINT
- * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 64]
+ * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 64] [--memory-limit-mb 512]
  * The last line is JSON: rows, ours_rows_per_s, ref_rows_per_s, ratio, peak_rss_mb, lake_bytes_per_bar, …
  */
 import fs from 'node:fs';
@@ -35,6 +35,7 @@ export default async function run(args: string[]): Promise<void> {
       from: { type: 'string', default: '2024-02-01' },
       to: { type: 'string', default: '2024-02-29' },
       batch: { type: 'string', default: '64' },
+      'memory-limit-mb': { type: 'string', default: '512' },
     },
   });
   const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -84,7 +85,12 @@ export default async function run(args: string[]): Promise<void> {
     // Ours.
     const warehouseDir = path.join(root, 'warehouse');
     const oursStart = performance.now();
-    const writer = await openWarehouseWriter({ warehouseDir, log: silentLogger(), clock: systemClock });
+    const writer = await openWarehouseWriter({
+      warehouseDir,
+      log: silentLogger(),
+      clock: systemClock,
+      memoryLimitMb: Number(values['memory-limit-mb']),
+    });
     let rows = 0;
     let rssAtHalf = 0;
     let rssAtEnd = 0;
@@ -182,6 +188,7 @@ export default async function run(args: string[]): Promise<void> {
       lake_bytes_per_bar: Math.round((lakeBarsBytes / rows) * 100) / 100,
       quarantined,
       batch_windows: batchSize,
+      memory_limit_mb: Number(values['memory-limit-mb']),
       ours_stage_s: Object.fromEntries(
         Object.entries(stageS).map(([k, v]) => [k, Math.round(v * 100) / 100]),
       ),

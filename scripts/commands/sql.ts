@@ -42,9 +42,15 @@ const command: CommandModule<object, Args> = {
     // why: reading never takes the writer lock; the reader is an in-memory DuckDB over the published lake.
     const reader = await openWarehouseReader(config.warehouseDir);
     const run = async (sql: string): Promise<string> => {
-      const result = await reader.connection.runAndReadAll(sql);
-      const rows = result.getRowObjectsJson() as Row[];
-      return args.json ? JSON.stringify(rows) : formatTable(result.columnNames(), rows);
+      const result = await reader.query(sql);
+      if (args.json) return JSON.stringify(result.getRowObjectsJson());
+      // why: DuckDB's own text form for people (intervals as 00:01:00, timestamps with their offset).
+      const rows = result
+        .getRowObjects()
+        .map((row) =>
+          Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)])),
+        );
+      return formatTable(result.columnNames(), rows);
     };
     try {
       if (args.query !== undefined) {
