@@ -3,10 +3,12 @@
  * simulator when neither FMP_API_KEY nor FMP_BASE_URL is set), the warehouse writer (holding the `etl` lock),
  * the run, and what is printed. Commands throw; the CLI root prints errors and sets the exit code.
  */
+
 import { ConfigError, WorkFailedError } from '../core/errors.ts';
 import { type EtlArgs, resolveEtlOptions } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { openFmpConnection } from './fmp-connection.ts';
+import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
 
 export interface EtlCommandOptions {
   /** How long to wait for another ETL holding the warehouse, ms. */
@@ -26,6 +28,7 @@ export async function runEtlCommand(
     log,
     clock,
     command: 'mqs etl',
+    memoryLimitMb: ETL_WRITER_MEMORY_MB,
     lockWaitMs: command.lockWaitMs,
   });
   try {

@@ -4,6 +4,7 @@
  * changed replaces the stored one; nothing is doubled). Today's windows are then marked for the nightly run to
  * fetch whole, since a live session is never complete.
  */
+
 import type { Session } from '../core/calendar.ts';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
@@ -18,6 +19,7 @@ import type { EtlCommandOptions } from './etl-command.ts';
 import { type EtlArgs, readSymbols } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { runRealtime } from './realtime-poller.ts';
+import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
 
 /** Message on today's windows: the nightly run treats them as missing and fetches the session whole. */
 export const REALTIME_PARTIAL =
@@ -115,6 +117,7 @@ export async function runRealtimeEtl(
     log,
     clock,
     command: 'mqs etl realtime',
+    memoryLimitMb: ETL_WRITER_MEMORY_MB,
     lockWaitMs: command.lockWaitMs,
   });
   const fmp = await openFmpConnection(context, { concurrency: args.concurrency });

@@ -3,6 +3,7 @@
  * the last two weeks of sessions into WAREHOUSE_DIR, a few rows from the marts, then the portfolios' demo
  * backtest when one is provided (see DEMO_BACKTEST_MODULE).
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +12,7 @@ import { addDays } from '../core/time.ts';
 import { resolveEtlOptions } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { formatTable } from './format-table.ts';
+import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEMO_TICKERS_FILE = path.join(ROOT, 'scripts', 'demo-tickers.txt');
@@ -52,6 +54,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     log,
     clock,
     command: 'mqs demo',
+    memoryLimitMb: ETL_WRITER_MEMORY_MB,
   });
   try {
     const fmp = await openFmpConnection({ config, log, clock });

@@ -25,6 +25,12 @@ import { buildSummary, type EtlSummary } from './run-summary.ts';
 import { type FailureAction, type FetchOutcome, runWindows } from './run-windows.ts';
 import { fromStoreKey, toStoreKey } from './store-keys.ts';
 
+/**
+ * DuckDB buffer-pool cap of the ETL's writer, MB. why: with the bounded fetch buffer this keeps a backfill's
+ * memory flat whatever the number of tickers (the writer's default is 1 GB); merges and publishes spill to disk.
+ */
+export const ETL_WRITER_MEMORY_MB = 256;
+
 /** The FMP calls the ETL makes; the FMP client provides them (one shared limiter). */
 export type EtlFmpSource = Pick<FmpClient, 'intradayBars' | 'eodBars' | 'splits' | 'dividends'>;
 

@@ -28,7 +28,7 @@ import { createFmpClient } from '../../etl/extract/fmp-client.ts';
 import type { EtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { countersOf } from '../../etl/pipeline/fmp-connection.ts';
 import { cutWindows, type PlannedWindow, planWindows } from '../../etl/pipeline/plan.ts';
-import { runEtl } from '../../etl/pipeline/run-etl.ts';
+import { ETL_WRITER_MEMORY_MB, runEtl } from '../../etl/pipeline/run-etl.ts';
 import { openWarehouseWriter } from '../../etl/publish/warehouse-writer.ts';
 import { DEFAULT_INTRADAY_CAPS, type SimStats, type SimulatorOptions } from '../../etl/sim/simulator.ts';
 
@@ -105,7 +105,12 @@ async function runOurs(sim: Sim, dir: string, opts: EtlOptions, limitPerMin: num
     timeoutMs: 30_000,
     log,
   });
-  const writer = await openWarehouseWriter({ warehouseDir: dir, log, clock: systemClock });
+  const writer = await openWarehouseWriter({
+    warehouseDir: dir,
+    log,
+    clock: systemClock,
+    memoryLimitMb: ETL_WRITER_MEMORY_MB,
+  });
   const publish = writer.publish;
   let rssBeforePublishMb = 0;
   let publishSeconds = 0;
