@@ -296,19 +296,34 @@ export class WarehouseStore {
         const key = 'b.symbol = s.symbol and b.interval = s.interval and b.bar_start_at = s.bar_start_at';
         const inRange = `b.bar_start_at between ${microsToTimestamp('$lo')} and ${microsToTimestamp('$hi')}`;
         const differs = `(${BAR_VALUE_COLUMNS.map((c) => `b.${c}`).join(', ')}) is distinct from (${BAR_VALUE_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
-        replaced = (
-          await con.run(
-            `delete from bars b using ${staged} s where ${key} and ${inRange} and ${differs}`,
+        const listOf = (values: string[]) =>
+          [...new Set(values)].map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+        const [stored] = (
+          await con.runAndReadAll(
+            `select count(*) from bars b where ${inRange}
+             and b.symbol in (${listOf(commits.map((c) => c.window.symbol))})
+             and b.interval in (${listOf(commits.map((c) => c.window.interval))})`,
             range,
           )
-        ).rowsChanged;
-        inserted = (
-          await con.run(
-            `insert into bars select s.* from ${staged} s
-             where not exists (select 1 from bars b where ${key} and ${inRange})`,
-            range,
-          )
-        ).rowsChanged;
+        ).getRowsJS();
+        if (Number(stored![0]) === 0) {
+          // why: a backfill mostly loads ranges the table does not hold yet; then there is nothing to join.
+          inserted = (await con.run(`insert into bars select * from ${staged}`)).rowsChanged;
+        } else {
+          replaced = (
+            await con.run(
+              `delete from bars b using ${staged} s where ${key} and ${inRange} and ${differs}`,
+              range,
+            )
+          ).rowsChanged;
+          inserted = (
+            await con.run(
+              `insert into bars select s.* from ${staged} s
+               where not exists (select 1 from bars b where ${key} and ${inRange})`,
+              range,
+            )
+          ).rowsChanged;
+        }
         if (inserted > 0) await this.markDirtyPartitions('bars', [...partitions]);
         inserted -= replaced;
       }
