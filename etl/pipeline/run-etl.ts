@@ -31,6 +31,14 @@ import { fromStoreKey, toStoreKey } from './store-keys.ts';
  */
 export const ETL_WRITER_MEMORY_MB = 256;
 
+/**
+ * Windows per commit and the fetch buffer. why: each commit pays a fixed cost (transaction, state rows, WAL sync),
+ * so ~100+ windows (~250k 1-minute bars) per commit run the writer near its row rate; the buffer holds one batch
+ * loading and one filling (1-minute windows: ~25 MB each), so memory stays bounded whatever the plan's size.
+ */
+export const DEFAULT_MAX_PER_LOAD = 128;
+export const DEFAULT_MAX_BUFFERED = 256;
+
 /** The FMP calls the ETL makes; the FMP client provides them (one shared limiter). */
 export type EtlFmpSource = Pick<FmpClient, 'intradayBars' | 'eodBars' | 'splits' | 'dividends'>;
 
@@ -47,8 +55,10 @@ export interface RunEtlDeps {
   limitPerMin: number;
   /** Live progress: a terminal line (`tty`) or log lines; off when undefined. */
   progress?: { tty: boolean; write(text: string): void };
-  /** Fetched windows waiting to load, at most (with those in flight). Default 4 × concurrency, at least 16. */
+  /** Fetched windows waiting to load, at most (with those in flight and loading). Default DEFAULT_MAX_BUFFERED. */
   maxBuffered?: number;
+  /** Windows per writer commit, at most. Default DEFAULT_MAX_PER_LOAD. */
+  maxPerLoad?: number;
   /** The command line recorded in the loads ledger. */
   args?: unknown;
   signal?: AbortSignal;
@@ -261,8 +271,8 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       },
       classify: classifyFailure,
       maxInFlight: deps.concurrency,
-      maxBuffered: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
-      maxPerLoad: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
+      maxBuffered: deps.maxBuffered ?? DEFAULT_MAX_BUFFERED,
+      maxPerLoad: deps.maxPerLoad ?? DEFAULT_MAX_PER_LOAD,
       onEvent: (event) => progress.onEvent(event),
       signal: deps.signal,
     });
