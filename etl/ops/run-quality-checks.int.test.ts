@@ -176,7 +176,7 @@ describe('data-quality checks', () => {
     const report = await runQualityChecks(db);
     expect(failing(report)).toEqual(['assert_bars_unique']);
     expect(check(report, 'assert_bars_unique').sample).toEqual([
-      { mart: 'bars', symbol: 'BBB', interval: '5min', key_at: '2024-12-05 16:00:00+00', copies: '2' },
+      { mart: 'bars', symbol: 'BBB', interval: '5min', key_at: '2024-12-05T16:00:00Z', copies: '2' },
     ]);
   });
 
@@ -188,7 +188,7 @@ describe('data-quality checks', () => {
     expect(failing(report)).toEqual(['assert_bars_ohlc_consistent']);
     const rows = check(report, 'assert_bars_ohlc_consistent').sample;
     expect(rows.map((r) => [r.symbol, r.interval, r.bar_start_at, r.violation])).toEqual([
-      ['AAA', '1hour', '2024-11-26 18:30:00+00', 'high below open or close'],
+      ['AAA', '1hour', '2024-11-26T18:30:00Z', 'high below open or close'],
     ]);
   });
 
@@ -210,9 +210,9 @@ describe('data-quality checks', () => {
     expect(failing(report)).toEqual(['assert_price_jumps_explained']);
     const rows = check(report, 'assert_price_jumps_explained').sample;
     expect(rows.map((r) => [r.symbol, r.interval, r.bar_start_at])).toEqual([
-      ['AAA', '1hour', '2024-12-05 16:30:00+00'], // up threefold
-      ['AAA', '1hour', '2024-12-05 17:30:00+00'], // and back
-      ['CCC', '5min', '2024-12-02 14:30:00+00'], // the unrecorded 2-for-1 split
+      ['AAA', '1hour', '2024-12-05T16:30:00Z'], // up threefold
+      ['AAA', '1hour', '2024-12-05T17:30:00Z'], // and back
+      ['CCC', '5min', '2024-12-02T14:30:00Z'], // the unrecorded 2-for-1 split
     ]);
     expect(Number(rows[0]!.jump)).toBeGreaterThan(1.9);
     const tolerant = await runQualityChecks(db, { jumpThreshold: 5 });

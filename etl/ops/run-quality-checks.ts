@@ -119,8 +119,17 @@ export async function runQualityChecks(
                   count(*) FILTER (WHERE ${severityOf} <> 'error')::INTEGER AS warns FROM ${table}`,
         )
       ).getRowObjectsJson()[0]!;
+      // why: DuckDB renders TIMESTAMPTZ in the session's TimeZone (the process zone); reports show UTC ISO.
+      const columns = (await connection.runAndReadAll(`DESCRIBE ${table}`)).getRowObjectsJson();
+      const select = columns
+        .map(({ column_name: name, column_type: type }) =>
+          type === 'TIMESTAMP WITH TIME ZONE'
+            ? `strftime(timezone('UTC', "${name}"), '%Y-%m-%dT%H:%M:%SZ') AS "${name}"`
+            : `"${name}"`,
+        )
+        .join(', ');
       const sample = (
-        await connection.runAndReadAll(`SELECT * FROM ${table} LIMIT ${sampleRows}`)
+        await connection.runAndReadAll(`SELECT ${select} FROM ${table} LIMIT ${sampleRows}`)
       ).getRowObjectsJson();
       const errorRows = Number(counts.errors);
       checks.push({

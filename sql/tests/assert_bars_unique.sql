@@ -5,7 +5,7 @@
 with
 
 bar_duplicates as (
-  select 'bars' as mart, symbol, interval, bar_start_at::varchar as key_at, count(*) as copies
+  select 'bars' as mart, symbol, interval, strftime(timezone('UTC', bar_start_at), '%Y-%m-%dT%H:%M:%SZ') as key_at, count(*) as copies
   from bars
   where session_date >= coalesce(getvariable('quality_since'), date '1900-01-01')
   group by symbol, interval, bar_start_at
