@@ -1,0 +1,541 @@
+/**
+ * The writer's DuckDB file (`WAREHOUSE_DIR/etl.duckdb`): bars and the other datasets, window state, quarantine,
+ * the loads ledger. Every window is merged from a staging table with an anti-join on its key IN THE SAME
+ * TRANSACTION as its state row, so a crash leaves the old state or the new one and a rerun converges.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  BIGINT,
+  DATE,
+  DOUBLE,
+  type DuckDBConnection,
+  DuckDBInstance,
+  TIMESTAMPTZ,
+  VARCHAR,
+} from '@duckdb/node-api';
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { IsoDate } from '../core/time.ts';
+import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
+import type { BarBatch } from '../transform/bar-batch-schema.ts';
+import { barColumnsOf } from '../transform/bar-batch-schema.ts';
+import type { IntradayWindow, QuarantinedBar } from '../transform/transform-intraday.ts';
+import { BarBatchAppender } from './append-bar-batch.ts';
+import { applyMigrations } from './migrations.ts';
+
+/** Tables the ETL fills; also the `dataset` of a window. */
+export type Dataset = 'bars' | 'eod_bars' | 'splits' | 'dividends';
+
+/** A unit of work: one request's worth of one dataset. Dates are New York, both inclusive. */
+export interface WindowKey {
+  dataset: Dataset;
+  symbol: string;
+  /** Intraday interval for `bars`; '' for the other datasets. */
+  interval: string;
+  from: IsoDate;
+  to: IsoDate;
+}
+
+export type WindowStatus = 'loaded' | 'empty' | 'failed';
+
+export interface WindowState extends WindowKey {
+  status: WindowStatus;
+  /** Commits and failures recorded for this window so far. */
+  attempts: number;
+  rowCount: number;
+  quarantinedCount: number;
+  loadId: number;
+  error: string | null;
+  /** UTC ms. */
+  updatedAt: number;
+}
+
+/** Last date through which a (dataset, symbol, interval) is loaded (or known empty). */
+export interface Watermark {
+  dataset: Dataset;
+  symbol: string;
+  interval: string;
+  throughDate: IsoDate;
+}
+
+/** One intraday window ready to commit: the output of transformIntraday. */
+export interface IntradayCommit {
+  window: IntradayWindow;
+  batch: BarBatch;
+  quarantined: readonly QuarantinedBar[];
+}
+
+/** Rows a commit changed in the dataset table: 0 and 0 on a rerun over complete data. */
+export interface CommitResult {
+  inserted: number;
+  replaced: number;
+}
+
+export interface LoadSummary {
+  status: 'ok' | 'partial' | 'failed';
+  [field: string]: unknown;
+}
+
+export interface StoreOptions {
+  log: Logger;
+  clock: Clock;
+}
+
+const BAR_COLUMNS = [
+  ['symbol', VARCHAR],
+  ['interval', VARCHAR],
+  ['bar_start_at', TIMESTAMPTZ],
+  ['bar_end_at', TIMESTAMPTZ],
+  ['session_date', DATE],
+  ['open', DOUBLE],
+  ['high', DOUBLE],
+  ['low', DOUBLE],
+  ['close', DOUBLE],
+  ['volume', BIGINT],
+  ['load_id', BIGINT],
+] as const;
+
+const BAR_VALUE_COLUMNS = ['bar_end_at', 'session_date', 'open', 'high', 'low', 'close', 'volume'];
+
+interface SmallDatasetSpec {
+  table: Exclude<Dataset, 'bars'>;
+  /** Staging columns; dates travel as VARCHAR and are cast in `typed`. */
+  staging: string;
+  typed: string;
+  keys: string[];
+  values: string[];
+  /** SQL over the typed staging rows naming the lake partition a row belongs to. */
+  partition: string;
+}
+
+const SMALL_DATASETS: Record<Exclude<Dataset, 'bars'>, SmallDatasetSpec> = {
+  eod_bars: {
+    table: 'eod_bars',
+    staging:
+      'symbol varchar, date varchar, open double, high double, low double, close double, volume double, vwap double, load_id bigint',
+    typed:
+      'symbol, date::date as date, open, high, low, close, round(volume)::bigint as volume, vwap, load_id',
+    keys: ['symbol', 'date'],
+    values: ['open', 'high', 'low', 'close', 'volume', 'vwap'],
+    partition: "strftime(date, 'year=%Y')",
+  },
+  splits: {
+    table: 'splits',
+    staging: 'symbol varchar, date varchar, numerator double, denominator double, load_id bigint',
+    typed: 'symbol, date::date as date, numerator, denominator, load_id',
+    keys: ['symbol', 'date'],
+    values: ['numerator', 'denominator'],
+    partition: "'all'",
+  },
+  dividends: {
+    table: 'dividends',
+    staging:
+      'symbol varchar, date varchar, record_date varchar, payment_date varchar, declaration_date varchar, dividend double, adj_dividend double, frequency varchar, load_id bigint',
+    typed:
+      'symbol, date::date as date, record_date::date as record_date, payment_date::date as payment_date, declaration_date::date as declaration_date, dividend, adj_dividend, frequency, load_id',
+    keys: ['symbol', 'date'],
+    values: ['record_date', 'payment_date', 'declaration_date', 'dividend', 'adj_dividend', 'frequency'],
+    partition: "'all'",
+  },
+};
+
+/** Lake partition of a bars row: `interval=<i>/month=<YYYY-MM>` (New York session month). */
+export const BARS_PARTITION_SQL = "'interval=' || interval || '/month=' || strftime(session_date, '%Y-%m')";
+
+const microsToTimestamp = (name: string) => `make_timestamp(${name}::bigint)::timestamptz`;
+
+export class WarehouseStore {
+  private constructor(
+    readonly connection: DuckDBConnection,
+    private readonly instance: DuckDBInstance,
+    private readonly options: StoreOptions,
+  ) {}
+
+  /** Opens (creating if needed) the writer's DuckDB file and applies pending migrations. */
+  static async open(dbFile: string, options: StoreOptions): Promise<WarehouseStore> {
+    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+    // why: one instance per file per process, always through the cache (a second instance corrupts the file).
+    const instance = await DuckDBInstance.fromCache(dbFile);
+    const connection = await instance.connect();
+    await connection.run("set TimeZone = 'UTC'");
+    await applyMigrations(connection);
+    await connection.run(
+      `create or replace temp table stg_bars (${BAR_COLUMNS.map(([n, t]) => `${n} ${t.toString()}`).join(', ')})`,
+    );
+    for (const spec of Object.values(SMALL_DATASETS))
+      await connection.run(`create or replace temp table stg_${spec.table} (${spec.staging})`);
+    return new WarehouseStore(connection, instance, options);
+  }
+
+  async beginLoad(command: string, args: unknown = null): Promise<number> {
+    const reader = await this.connection.runAndReadAll(
+      `insert into loads (load_id, command, started_at, status, summary)
+       values (nextval('load_id_seq'), $command, ${microsToTimestamp('$now')}, 'running', $args::json)
+       returning load_id`,
+      { command, now: BigInt(this.options.clock.now()) * 1000n, args: JSON.stringify(args) },
+    );
+    return Number(reader.getRowsJS()[0]![0]);
+  }
+
+  async finishLoad(loadId: number, summary: LoadSummary): Promise<void> {
+    await this.connection.run(
+      `update loads set finished_at = ${microsToTimestamp('$now')}, status = $status, summary = $summary::json
+       where load_id = $loadId`,
+      {
+        now: BigInt(this.options.clock.now()) * 1000n,
+        status: summary.status,
+        summary: JSON.stringify(summary),
+        loadId,
+      },
+    );
+  }
+
+  /**
+   * Merges intraday windows in ONE transaction: bars new to the table are inserted, stored bars whose values
+   * differ are replaced (a live bar corrected by the backfill), identical bars are left alone; each window's
+   * quarantine rows and state row (loaded | empty) are written in the same transaction.
+   */
+  async commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult> {
+    if (commits.length === 0) return { inserted: 0, replaced: 0 };
+    const con = this.connection;
+    await con.run('delete from stg_bars');
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    const appender = new BarBatchAppender(
+      await con.createAppender('stg_bars', 'main', 'temp'),
+      BAR_COLUMNS.map(([, t]) => t),
+    );
+    try {
+      for (const commit of commits) {
+        const c = barColumnsOf(commit.batch);
+        if (c.length === 0) continue;
+        lo = Math.min(lo, Number(c.barStartAt[0]));
+        hi = Math.max(hi, Number(c.barStartAt[c.length - 1]));
+        appender.append(commit.batch);
+      }
+    } finally {
+      appender.close();
+    }
+    const hasRows = lo <= hi;
+    return this.inTransaction(async () => {
+      let inserted = 0;
+      let replaced = 0;
+      if (hasRows) {
+        const range = { lo: BigInt(lo), hi: BigInt(hi) };
+        const key = 'b.symbol = s.symbol and b.interval = s.interval and b.bar_start_at = s.bar_start_at';
+        const inRange = `b.bar_start_at between ${microsToTimestamp('$lo')} and ${microsToTimestamp('$hi')}`;
+        const differs = `(${BAR_VALUE_COLUMNS.map((c) => `b.${c}`).join(', ')}) is distinct from (${BAR_VALUE_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
+        replaced = (
+          await con.run(
+            `delete from bars b using stg_bars s where ${key} and ${inRange} and ${differs}`,
+            range,
+          )
+        ).rowsChanged;
+        inserted = (
+          await con.run(
+            `insert into bars select s.* from stg_bars s
+             where not exists (select 1 from bars b where ${key} and ${inRange})`,
+            range,
+          )
+        ).rowsChanged;
+        if (inserted > 0) await this.markDirty('bars', `select distinct ${BARS_PARTITION_SQL} from stg_bars`);
+        inserted -= replaced;
+      }
+      for (const commit of commits) {
+        const rows = commit.batch.numRows;
+        const key: WindowKey = { dataset: 'bars', ...commit.window };
+        await this.replaceQuarantine(key, commit.quarantined, loadId);
+        await this.writeState(
+          key,
+          rows > 0 ? 'loaded' : 'empty',
+          rows,
+          commit.quarantined.length,
+          loadId,
+          null,
+        );
+      }
+      return { inserted, replaced };
+    });
+  }
+
+  commitEod(window: Omit<WindowKey, 'dataset' | 'interval'>, bars: readonly FmpEodBar[], loadId: number) {
+    return this.commitSmall(SMALL_DATASETS.eod_bars, window, bars.length, loadId, (a) => {
+      for (const b of bars) {
+        a.appendVarchar(b.symbol);
+        a.appendVarchar(b.date);
+        a.appendDouble(b.open);
+        a.appendDouble(b.high);
+        a.appendDouble(b.low);
+        a.appendDouble(b.close);
+        a.appendDouble(b.volume);
+        if (b.vwap === undefined) a.appendNull();
+        else a.appendDouble(b.vwap);
+        a.appendBigInt(BigInt(loadId));
+        a.endRow();
+      }
+    });
+  }
+
+  commitSplits(window: Omit<WindowKey, 'dataset' | 'interval'>, splits: readonly FmpSplit[], loadId: number) {
+    return this.commitSmall(SMALL_DATASETS.splits, window, splits.length, loadId, (a) => {
+      for (const s of splits) {
+        a.appendVarchar(s.symbol);
+        a.appendVarchar(s.date);
+        a.appendDouble(s.numerator);
+        a.appendDouble(s.denominator);
+        a.appendBigInt(BigInt(loadId));
+        a.endRow();
+      }
+    });
+  }
+
+  commitDividends(
+    window: Omit<WindowKey, 'dataset' | 'interval'>,
+    dividends: readonly FmpDividend[],
+    loadId: number,
+  ) {
+    return this.commitSmall(SMALL_DATASETS.dividends, window, dividends.length, loadId, (a) => {
+      const optional = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+      for (const d of dividends) {
+        a.appendVarchar(d.symbol);
+        a.appendVarchar(d.date);
+        optional(d.recordDate || null);
+        optional(d.paymentDate || null);
+        optional(d.declarationDate || null);
+        a.appendDouble(d.dividend);
+        a.appendDouble(d.adjDividend);
+        optional(d.frequency);
+        a.appendBigInt(BigInt(loadId));
+        a.endRow();
+      }
+    });
+  }
+
+  /** Marks a window failed (attempts + 1) with the error's message; its stored rows stay as they were. */
+  async recordFailure(key: WindowKey, error: unknown, loadId: number): Promise<void> {
+    await this.inTransaction(() => this.writeState(key, 'failed', 0, 0, loadId, errorMessage(error)));
+  }
+
+  /** Window states, optionally of one dataset / symbol / interval / status. */
+  async windowStates(
+    filter: Partial<Pick<WindowState, 'dataset' | 'symbol' | 'interval' | 'status'>> = {},
+  ): Promise<WindowState[]> {
+    const where = Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => `${k} = $${k}`);
+    const reader = await this.connection.runAndReadAll(
+      `select dataset, symbol, interval, strftime(from_date, '%Y-%m-%d') as "from", strftime(to_date, '%Y-%m-%d') as "to",
+              status, attempts, row_count, quarantined_count, load_id, error, epoch_ms(updated_at) as updated_at
+       from windows ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by dataset, symbol, interval, from_date`,
+      Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      dataset: r.dataset as Dataset,
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      from: String(r.from),
+      to: String(r.to),
+      status: r.status as WindowStatus,
+      attempts: Number(r.attempts),
+      rowCount: Number(r.row_count),
+      quarantinedCount: Number(r.quarantined_count),
+      loadId: Number(r.load_id),
+      error: r.error === null ? null : String(r.error),
+      updatedAt: Number(r.updated_at),
+    }));
+  }
+
+  failedWindows(): Promise<WindowState[]> {
+    return this.windowStates({ status: 'failed' });
+  }
+
+  /** Per (dataset, symbol, interval): the last to-date of a loaded or empty window. */
+  async watermarks(): Promise<Watermark[]> {
+    const reader = await this.connection.runAndReadAll(
+      `select dataset, symbol, interval, strftime(max(to_date), '%Y-%m-%d') as through_date
+       from windows where status in ('loaded', 'empty') group by all order by all`,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      dataset: r.dataset as Dataset,
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      throughDate: String(r.through_date),
+    }));
+  }
+
+  /** Lake partitions changed since their last publish. */
+  async dirtyPartitions(): Promise<{ dataset: Dataset; partition: string }[]> {
+    const reader = await this.connection.runAndReadAll(
+      'select distinct dataset, partition from dirty_partitions order by all',
+    );
+    return reader
+      .getRowObjectsJS()
+      .map((r) => ({ dataset: r.dataset as Dataset, partition: String(r.partition) }));
+  }
+
+  async clearDirty(dataset: Dataset, partition: string): Promise<void> {
+    await this.connection.run(
+      'delete from dirty_partitions where dataset = $dataset and partition = $partition',
+      {
+        dataset,
+        partition,
+      },
+    );
+  }
+
+  /** Hash of the view SQL the CLI catalog was last generated from, if any. */
+  async catalogFingerprint(): Promise<string | undefined> {
+    const rows = (await this.connection.runAndReadAll('select views_hash from catalog_state')).getRowsJS();
+    return rows.length > 0 ? String(rows[0]![0]) : undefined;
+  }
+
+  async setCatalogFingerprint(hash: string): Promise<void> {
+    await this.inTransaction(async () => {
+      await this.connection.run('delete from catalog_state');
+      await this.connection.run('insert into catalog_state values ($hash)', { hash });
+    });
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async commitSmall(
+    spec: SmallDatasetSpec,
+    window: Omit<WindowKey, 'dataset' | 'interval'>,
+    rows: number,
+    loadId: number,
+    fill: (appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>) => void,
+  ): Promise<CommitResult> {
+    const con = this.connection;
+    const staging = `stg_${spec.table}`;
+    await con.run(`delete from ${staging}`);
+    const appender = await con.createAppender(staging, 'main', 'temp');
+    try {
+      fill(appender);
+    } finally {
+      appender.closeSync();
+    }
+    const key: WindowKey = { dataset: spec.table, interval: '', ...window };
+    return this.inTransaction(async () => {
+      await con.run(`create or replace temp table ${staging}_typed as select ${spec.typed} from ${staging}`);
+      const on = spec.keys.map((k) => `t.${k} = s.${k}`).join(' and ');
+      const differs = `(${spec.values.map((c) => `t.${c}`).join(', ')}) is distinct from (${spec.values.map((c) => `s.${c}`).join(', ')})`;
+      const replaced = (
+        await con.run(`delete from ${spec.table} t using ${staging}_typed s where ${on} and ${differs}`)
+      ).rowsChanged;
+      let inserted = (
+        await con.run(
+          `insert into ${spec.table} select s.* from ${staging}_typed s
+           where not exists (select 1 from ${spec.table} t where ${on})`,
+        )
+      ).rowsChanged;
+      if (inserted > 0)
+        await this.markDirty(spec.table, `select distinct ${spec.partition} from ${staging}_typed`);
+      inserted -= replaced;
+      await this.writeState(key, rows > 0 ? 'loaded' : 'empty', rows, 0, loadId, null);
+      return { inserted, replaced };
+    });
+  }
+
+  private async markDirty(dataset: Dataset, partitionsQuery: string): Promise<void> {
+    await this.connection.run(
+      `insert into dirty_partitions select $dataset, p.partition from (${partitionsQuery}) p(partition)
+       where not exists (select 1 from dirty_partitions d where d.dataset = $dataset and d.partition = p.partition)`,
+      { dataset },
+    );
+  }
+
+  private async replaceQuarantine(
+    key: WindowKey,
+    bars: readonly QuarantinedBar[],
+    loadId: number,
+  ): Promise<void> {
+    const con = this.connection;
+    const keyParams = {
+      dataset: key.dataset,
+      symbol: key.symbol,
+      interval: key.interval,
+      from: key.from,
+      to: key.to,
+    };
+    await con.run(
+      `delete from quarantine where dataset = $dataset and symbol = $symbol and interval = $interval
+       and from_date = $from::date and to_date = $to::date`,
+      keyParams,
+    );
+    for (const bar of bars) {
+      await con.run(
+        `insert into quarantine values ($dataset, $symbol, $interval, $from::date, $to::date, $label, $reason,
+         $open::double, $high::double, $low::double, $close::double, $volume::double, $loadId)`,
+        {
+          ...keyParams,
+          label: bar.label,
+          reason: bar.reason,
+          // why: quarantined values may be NaN or Infinity; DuckDB stores those as doubles.
+          open: String(bar.open),
+          high: String(bar.high),
+          low: String(bar.low),
+          close: String(bar.close),
+          volume: String(bar.volume),
+          loadId,
+        },
+      );
+    }
+  }
+
+  private async writeState(
+    key: WindowKey,
+    status: WindowStatus,
+    rowCount: number,
+    quarantinedCount: number,
+    loadId: number,
+    error: string | null,
+  ): Promise<void> {
+    const con = this.connection;
+    const keyParams = {
+      dataset: key.dataset,
+      symbol: key.symbol,
+      interval: key.interval,
+      from: key.from,
+      to: key.to,
+    };
+    const where = `dataset = $dataset and symbol = $symbol and interval = $interval
+       and from_date = $from::date and to_date = $to::date`;
+    const previous = (
+      await con.runAndReadAll(`select max(attempts) from windows where ${where}`, keyParams)
+    ).getRowsJS();
+    const attempts = Number(previous[0]?.[0] ?? 0) + 1;
+    await con.run(`delete from windows where ${where}`, keyParams);
+    await con.run(
+      `insert into windows values ($dataset, $symbol, $interval, $from::date, $to::date, $status, $attempts,
+       $rowCount, $quarantinedCount, $loadId, $error::varchar, ${microsToTimestamp('$now')})`,
+      {
+        ...keyParams,
+        status,
+        attempts,
+        rowCount,
+        quarantinedCount,
+        loadId,
+        error,
+        now: BigInt(this.options.clock.now()) * 1000n,
+      },
+    );
+  }
+
+  private async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('begin transaction');
+    try {
+      const result = await work();
+      await this.connection.run('commit');
+      return result;
+    } catch (error) {
+      await this.connection.run('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Publishes the writer's tables to the Parquet lake: only partitions marked dirty by a merge are rewritten, each
+ * as ONE zstd file sorted by (symbol, time), written under `lake/.staging/` and renamed over the live file.
+ * why: COPY ... OVERWRITE deletes the folder and writing in place tears readers (perf-notes §6); a rename is
+ * atomic, so a reader sees the old file or the new one. Layout:
+ *   bars/interval=<i>/month=<YYYY-MM>/data_0.parquet   (New York session month, all symbols in one file)
+ *   eod_bars/year=<YYYY>/data_0.parquet, splits/data_0.parquet, dividends/data_0.parquet, sessions/data_0.parquet
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR, sessionsBetween } from '../core/calendar.ts';
+import type { Logger } from '../core/log.ts';
+import type { Dataset, WarehouseStore } from '../load/warehouse-store.ts';
+
+export const DATA_FILE = 'data_0.parquet';
+
+export interface PublishResult {
+  /** Lake files written (relative to the lake), in order. Empty on a rerun over complete data. */
+  files: string[];
+  rows: number;
+}
+
+const PARQUET_OPTIONS = '(format parquet, compression zstd, row_group_size 122880)';
+
+const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+function partitionQuery(dataset: Dataset, partition: string): string {
+  if (dataset === 'bars') {
+    const m = /^interval=([0-9a-z]+)\/month=(\d{4})-(\d{2})$/.exec(partition);
+    if (!m) throw new Error(`bad bars partition ${JSON.stringify(partition)}`);
+    const start = `${m[2]}-${m[3]}-01`;
+    return `select symbol, bar_start_at, bar_end_at, session_date, open, high, low, close, volume, load_id
+      from bars where interval = ${sqlString(m[1]!)} and session_date >= date ${sqlString(start)}
+      and session_date < date ${sqlString(start)} + interval 1 month
+      order by symbol, bar_start_at`;
+  }
+  if (dataset === 'eod_bars') {
+    const m = /^year=(\d{4})$/.exec(partition);
+    if (!m) throw new Error(`bad eod_bars partition ${JSON.stringify(partition)}`);
+    return `select symbol, date, open, high, low, close, volume, vwap, load_id from eod_bars
+      where year(date) = ${Number(m[1])} order by symbol, date`;
+  }
+  if (partition !== 'all') throw new Error(`bad ${dataset} partition ${JSON.stringify(partition)}`);
+  return `select * from ${dataset} order by symbol, date`;
+}
+
+async function copyToFile(store: WarehouseStore, query: string, file: string): Promise<number> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const result = await store.connection.run(`copy (${query}) to ${sqlString(file)} ${PARQUET_OPTIONS}`);
+  return result.rowsChanged;
+}
+
+function moveIntoPlace(staged: string, live: string): void {
+  fs.mkdirSync(path.dirname(live), { recursive: true });
+  fs.renameSync(staged, live);
+}
+
+/** Writes the sessions of the whole calendar once (the coverage and bars_daily views need them). */
+async function publishSessions(
+  store: WarehouseStore,
+  lakeDir: string,
+  stagingDir: string,
+): Promise<string | undefined> {
+  const relative = path.join('sessions', DATA_FILE);
+  if (fs.existsSync(path.join(lakeDir, relative))) return undefined;
+  const con = store.connection;
+  await con.run(
+    'create or replace temp table stg_sessions (session_date varchar, open_us bigint, close_us bigint, early_close boolean)',
+  );
+  const appender = await con.createAppender('stg_sessions', 'main', 'temp');
+  try {
+    for (const s of sessionsBetween(`${CALENDAR_FIRST_YEAR}-01-01`, `${CALENDAR_LAST_YEAR}-12-31`)) {
+      appender.appendVarchar(s.date);
+      appender.appendBigInt(BigInt(s.openAt) * 1000n);
+      appender.appendBigInt(BigInt(s.closeAt) * 1000n);
+      appender.appendBoolean(s.earlyClose);
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+  const staged = path.join(stagingDir, relative);
+  await copyToFile(
+    store,
+    `select session_date::date as session_date, make_timestamp(open_us)::timestamptz as open_at,
+       make_timestamp(close_us)::timestamptz as close_at, early_close from stg_sessions order by session_date`,
+    staged,
+  );
+  moveIntoPlace(staged, path.join(lakeDir, relative));
+  return relative;
+}
+
+/**
+ * Rewrites every dirty partition and clears its mark once the file is in place. Killed half-way, the marks of
+ * unpublished partitions survive and the next publish finishes the job.
+ */
+export async function publishLake(
+  store: WarehouseStore,
+  lakeDir: string,
+  log: Logger,
+): Promise<PublishResult> {
+  const stagingDir = path.join(lakeDir, '.staging');
+  // why: a publish killed half-way leaves staged files behind; they were never live, so they can go.
+  fs.rmSync(stagingDir, { recursive: true, force: true });
+  fs.mkdirSync(stagingDir, { recursive: true });
+  const files: string[] = [];
+  let rows = 0;
+  try {
+    const sessions = await publishSessions(store, lakeDir, stagingDir);
+    if (sessions) files.push(sessions);
+    for (const { dataset, partition } of await store.dirtyPartitions()) {
+      const relative = path.join(dataset, partition === 'all' ? '' : partition, DATA_FILE);
+      const staged = path.join(stagingDir, relative);
+      const written = await copyToFile(store, partitionQuery(dataset, partition), staged);
+      moveIntoPlace(staged, path.join(lakeDir, relative));
+      await store.clearDirty(dataset, partition);
+      files.push(relative);
+      rows += written;
+      log.debug({ file: relative, rows: written }, 'partition published');
+    }
+  } finally {
+    fs.rmSync(stagingDir, { recursive: true, force: true });
+  }
+  if (files.length > 0) log.info({ files: files.length, rows }, 'lake published');
+  return { files, rows };
+}

@@ -1,0 +1,82 @@
+/**
+ * The SQL views of `sql/` (staging → intermediate → marts, one view per file named after it), rendered for a lake
+ * folder and created in a DuckDB connection: the reader's in-memory database and the CLI catalog alike.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LAKE_SOURCES, sourceRelationSql } from './lake-sources.ts';
+
+export const SQL_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
+export const VIEW_LAYERS = ['staging', 'intermediate', 'marts'] as const;
+
+export interface ViewDefinition {
+  name: string;
+  layer: (typeof VIEW_LAYERS)[number];
+  /** The file's SQL with `{{ source('x') }}` placeholders still in it. */
+  sql: string;
+}
+
+export function readViewDefinitions(sqlDir = SQL_DIR): ViewDefinition[] {
+  return VIEW_LAYERS.flatMap((layer) => {
+    const dir = path.join(sqlDir, layer);
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()
+      .map((f) => ({
+        name: f.replace(/\.sql$/, ''),
+        layer,
+        sql: fs.readFileSync(path.join(dir, f), 'utf8'),
+      }));
+  });
+}
+
+const SOURCE_PLACEHOLDER = /\{\{\s*source\(\s*'([a-z_]+)'\s*\)\s*\}\}/g;
+
+/** The view's SQL with every `{{ source('x') }}` replaced by the relation over `lakeDir` (absolute paths). */
+export function renderViewSql(view: ViewDefinition, lakeDir: string): string {
+  return view.sql.replace(SOURCE_PLACEHOLDER, (_, name: string) => {
+    const source = LAKE_SOURCES.find((s) => s.name === name);
+    if (!source)
+      throw new Error(`sql/${view.layer}/${view.name}.sql: unknown source '${name}' (see lake-sources.ts)`);
+    return sourceRelationSql(source, lakeDir);
+  });
+}
+
+/**
+ * Creates every view, layer by layer. Within a layer a view that refers to one not created yet is retried after
+ * the others, so files need no ordering beyond their layer.
+ */
+export async function createViews(
+  connection: DuckDBConnection,
+  lakeDir: string,
+  sqlDir = SQL_DIR,
+): Promise<string[]> {
+  const created: string[] = [];
+  for (const layer of VIEW_LAYERS) {
+    let pending = readViewDefinitions(sqlDir).filter((v) => v.layer === layer);
+    while (pending.length > 0) {
+      const failed: { view: ViewDefinition; error: unknown }[] = [];
+      for (const view of pending) {
+        const body = renderViewSql(view, lakeDir).replace(/;\s*$/, '');
+        try {
+          await connection.run(`create or replace view ${view.name} as\n${body}`);
+          created.push(view.name);
+        } catch (error) {
+          failed.push({ view, error });
+        }
+      }
+      if (failed.length === pending.length) {
+        const first = failed[0]!;
+        throw new Error(`sql/${first.view.layer}/${first.view.name}.sql: ${(first.error as Error).message}`, {
+          cause: first.error,
+        });
+      }
+      pending = failed.map((f) => f.view);
+    }
+  }
+  return created;
+}

@@ -1,0 +1,62 @@
+/**
+ * Deterministic FMP-shaped intraday columns for tests: regular-session bars on the calendar's grid, newest first,
+ * labels in New York wall time, as the FMP client hands them over.
+ */
+import { sessionsBetween } from '../../core/calendar.ts';
+import { barStartsOfSession, type IntradayInterval } from '../../core/intervals.ts';
+import { type IsoDate, utcMsToNyWallMs } from '../../core/time.ts';
+import type { FmpIntradayColumns } from '../../extract/fmp-types.ts';
+
+/** Small seeded PRNG (mulberry32): the same seed gives the same bars. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Bars of every session from `from` to `to` (New York dates, inclusive), newest first. */
+export function fixtureIntradayColumns(
+  symbol: string,
+  interval: IntradayInterval,
+  from: IsoDate,
+  to: IsoDate,
+  variant = 0,
+): FmpIntradayColumns {
+  const starts = sessionsBetween(from, to).flatMap((s) => barStartsOfSession(s, interval));
+  const n = starts.length;
+  const next = random(seedOf(`${symbol}/${interval}/${variant}`));
+  const columns: FmpIntradayColumns = {
+    length: n,
+    wallMs: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+  let price = 50 + next() * 100;
+  for (let k = 0; k < n; k++) {
+    const i = n - 1 - k; // newest first
+    const open = Math.round(price * 100) / 100;
+    const close = Math.round(open * (1 + (next() - 0.5) * 0.01) * 100) / 100;
+    columns.wallMs[i] = utcMsToNyWallMs(starts[k]!);
+    columns.open[i] = open;
+    columns.close[i] = close;
+    columns.high[i] = Math.max(open, close) + Math.round(next() * 10) / 100;
+    columns.low[i] = Math.min(open, close) - Math.round(next() * 10) / 100;
+    columns.volume[i] = Math.floor(next() * 10_000);
+    price = close;
+  }
+  return columns;
+}
