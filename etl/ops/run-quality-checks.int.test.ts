@@ -1,12 +1,18 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionsBetween } from '../core/calendar.ts';
 import { barEndAt, barStartsOfSession, type IntradayInterval } from '../core/intervals.ts';
+import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { type QualityReport, readQualityChecks, runQualityChecks } from './run-quality-checks.ts';
 
-// A loaded warehouse in miniature: the marts `bars`, `sessions`, `splits` shaped as etl/README.md says, filled
-// from our own calendar and bar grid over 2024-11-22 … 2024-12-06 (Thanksgiving closed, 11-29 closes at 13:00).
-// CCC splits 2-for-1 on 2024-12-02, so its raw prices halve that day: a jump with a split on record.
+// A loaded warehouse in miniature: bars from our own calendar and bar grid over 2024-11-22 … 2024-12-06
+// (Thanksgiving closed, 11-29 closes at 13:00), published as the lake the warehouse reader reads (etl/README.md:
+// bars/interval=…/month=…/data_0.parquet, splits/, sessions/). CCC splits 2-for-1 on 2024-12-02, so its raw
+// prices halve that day: a jump with a split on record. Each test edits the builder's tables to inject one
+// defect, republishes the lake, and runs the checks through a fresh warehouse reader.
 const FIRST = '2024-11-22';
 const LAST = '2024-12-06';
 const SERIES: Array<{ symbol: string; interval: IntradayInterval; base: number }> = [
@@ -19,6 +25,7 @@ const SERIES: Array<{ symbol: string; interval: IntradayInterval; base: number }
 
 let instance: DuckDBInstance;
 let db: DuckDBConnection;
+let warehouseDir: string;
 const run = (sql: string) => db.run(sql);
 
 async function loadFixture(): Promise<void> {
@@ -59,11 +66,49 @@ async function loadFixture(): Promise<void> {
   );
 }
 
+/** Writes the builder's `bars`, `splits` and `sessions` as the lake, one file per partition. */
+async function publishLake(): Promise<void> {
+  const lake = path.join(warehouseDir, 'lake');
+  fs.rmSync(lake, { recursive: true, force: true });
+  const partitions = (
+    await db.runAndReadAll(`SELECT DISTINCT interval, strftime(session_date, '%Y-%m') FROM bars`)
+  ).getRowsJson() as string[][];
+  for (const [interval, month] of partitions) {
+    const dir = path.join(lake, 'bars', `interval=${interval}`, `month=${month}`);
+    fs.mkdirSync(dir, { recursive: true });
+    await run(`COPY (SELECT symbol, bar_start_at, bar_end_at, session_date, open, high, low, close, volume, 1::BIGINT AS load_id
+      FROM bars WHERE interval = '${interval}' AND strftime(session_date, '%Y-%m') = '${month}' ORDER BY symbol, bar_start_at)
+      TO '${path.join(dir, 'data_0.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+  }
+  for (const [dataset, query] of [
+    [
+      'splits',
+      'SELECT symbol, "date", numerator::DOUBLE AS numerator, denominator::DOUBLE AS denominator, 1::BIGINT AS load_id FROM splits',
+    ],
+    ['sessions', 'SELECT * FROM sessions'],
+  ]) {
+    fs.mkdirSync(path.join(lake, dataset!), { recursive: true });
+    await run(`COPY (${query}) TO '${path.join(lake, dataset!, 'data_0.parquet')}' (FORMAT parquet)`);
+  }
+}
+
+/** Publishes the builder's tables and runs the checks through the warehouse reader. */
+async function checkWarehouse(options: Parameters<typeof runQualityChecks>[1] = {}): Promise<QualityReport> {
+  await publishLake();
+  const reader = await openWarehouseReader(warehouseDir);
+  try {
+    return await runQualityChecks(reader.connection, options);
+  } finally {
+    reader.close();
+  }
+}
+
 const ny = (date: string, hhmm: string) => `timezone('America/New_York', TIMESTAMP '${date} ${hhmm}:00')`;
 const failing = (report: QualityReport) => report.checks.filter((c) => !c.passed).map((c) => c.name);
 const check = (report: QualityReport, name: string) => report.checks.find((c) => c.name === name)!;
 
 beforeAll(async () => {
+  warehouseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-quality-'));
   instance = await DuckDBInstance.create(':memory:');
   db = await instance.connect();
   await loadFixture();
@@ -71,6 +116,7 @@ beforeAll(async () => {
 afterAll(() => {
   db.closeSync();
   instance.closeSync();
+  fs.rmSync(warehouseDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
   await run('CREATE OR REPLACE TABLE bars AS SELECT * FROM clean_bars');
@@ -93,7 +139,7 @@ describe('data-quality checks', () => {
   });
 
   it('pass on a clean warehouse, the split-explained jump and the early close included', async () => {
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(report.checks.map((c) => [c.name, c.errorRows, c.warnRows])).toEqual(
       report.checks.map((c) => [c.name, 0, 0]),
     );
@@ -110,7 +156,7 @@ describe('data-quality checks', () => {
     await run(
       `DELETE FROM bars WHERE symbol = 'AAA' AND interval = '4hour' AND bar_start_at = ${ny('2024-11-29', '12:30')}`,
     );
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(failing(report)).toEqual(['assert_sessions_complete']);
     const gaps = check(report, 'assert_sessions_complete');
     expect(gaps.sample).toEqual([
@@ -118,9 +164,9 @@ describe('data-quality checks', () => {
         symbol: 'AAA',
         interval: '4hour',
         session_date: '2024-11-29',
-        expected_bars: '2',
-        actual_bars: '1',
-        missing_bars: '1',
+        expected_bars: 2,
+        actual_bars: 1,
+        missing_bars: 1,
         gaps_new_york: '12:30',
         severity: 'warn',
       },
@@ -128,9 +174,9 @@ describe('data-quality checks', () => {
         symbol: 'AAA',
         interval: '5min',
         session_date: '2024-11-29',
-        expected_bars: '42',
-        actual_bars: '41',
-        missing_bars: '1',
+        expected_bars: 42,
+        actual_bars: 41,
+        missing_bars: 1,
         gaps_new_york: '12:55',
         severity: 'warn',
       },
@@ -138,9 +184,9 @@ describe('data-quality checks', () => {
         symbol: 'AAA',
         interval: '5min',
         session_date: '2024-12-03',
-        expected_bars: '78',
-        actual_bars: '72',
-        missing_bars: '6',
+        expected_bars: 78,
+        actual_bars: 72,
+        missing_bars: 6,
         gaps_new_york: '10:00-10:25',
         severity: 'warn',
       },
@@ -148,9 +194,9 @@ describe('data-quality checks', () => {
         symbol: 'BBB',
         interval: '5min',
         session_date: '2024-12-02',
-        expected_bars: '78',
-        actual_bars: '0',
-        missing_bars: '78',
+        expected_bars: 78,
+        actual_bars: 0,
+        missing_bars: 78,
         gaps_new_york: '09:30-15:55',
         severity: 'error',
       },
@@ -162,7 +208,7 @@ describe('data-quality checks', () => {
     await run(
       `DELETE FROM bars WHERE symbol = 'CCC' AND bar_start_at IN (${ny('2024-12-04', '09:30')}, ${ny('2024-12-04', '15:55')})`,
     );
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(report.passed).toBe(true);
     expect(check(report, 'assert_sessions_complete').sample.map((r) => r.gaps_new_york)).toEqual([
       '09:30, 15:55',
@@ -173,7 +219,7 @@ describe('data-quality checks', () => {
     await run(
       `INSERT INTO bars SELECT * FROM bars WHERE symbol = 'BBB' AND interval = '5min' AND bar_start_at = ${ny('2024-12-05', '11:00')}`,
     );
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(failing(report)).toEqual(['assert_bars_unique']);
     expect(check(report, 'assert_bars_unique').sample).toEqual([
       { mart: 'bars', symbol: 'BBB', interval: '5min', key_at: '2024-12-05T16:00:00Z', copies: '2' },
@@ -184,7 +230,7 @@ describe('data-quality checks', () => {
     await run(
       `UPDATE bars SET high = greatest(open, close) - 0.01 WHERE symbol = 'AAA' AND interval = '1hour' AND bar_start_at = ${ny('2024-11-26', '13:30')}`,
     );
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(failing(report)).toEqual(['assert_bars_ohlc_consistent']);
     const rows = check(report, 'assert_bars_ohlc_consistent').sample;
     expect(rows.map((r) => [r.symbol, r.interval, r.bar_start_at, r.violation])).toEqual([
@@ -194,7 +240,7 @@ describe('data-quality checks', () => {
 
   it('report a non-positive price', async () => {
     await run(`UPDATE bars SET low = 0 WHERE symbol = 'BBB' AND bar_start_at = ${ny('2024-12-06', '15:00')}`);
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(failing(report)).toEqual(['assert_bars_prices_positive']);
     expect(check(report, 'assert_bars_prices_positive').sample.map((r) => [r.symbol, r.low])).toEqual([
       ['BBB', 0],
@@ -206,7 +252,7 @@ describe('data-quality checks', () => {
       `UPDATE bars SET close = close * 3, high = close * 3 WHERE symbol = 'AAA' AND interval = '1hour' AND bar_start_at = ${ny('2024-12-05', '11:30')}`,
     );
     await run('DELETE FROM splits');
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(failing(report)).toEqual(['assert_price_jumps_explained']);
     const rows = check(report, 'assert_price_jumps_explained').sample;
     expect(rows.map((r) => [r.symbol, r.interval, r.bar_start_at])).toEqual([
@@ -215,13 +261,13 @@ describe('data-quality checks', () => {
       ['CCC', '5min', '2024-12-02T14:30:00Z'], // the unrecorded 2-for-1 split
     ]);
     expect(Number(rows[0]!.jump)).toBeGreaterThan(1.9);
-    const tolerant = await runQualityChecks(db, { jumpThreshold: 5 });
+    const tolerant = await checkWarehouse({ jumpThreshold: 5 });
     expect(check(tolerant, 'assert_price_jumps_explained').errorRows).toBe(0);
   });
 
   it('report a symbol gone stale', async () => {
     await run(`DELETE FROM bars WHERE symbol = 'BBB' AND session_date > '2024-11-29'`);
-    const report = await runQualityChecks(db);
+    const report = await checkWarehouse();
     expect(failing(report)).toEqual(['assert_symbols_fresh']);
     expect(check(report, 'assert_symbols_fresh').sample).toEqual([
       {
@@ -232,16 +278,14 @@ describe('data-quality checks', () => {
         sessions_behind: '5',
       },
     ]);
-    expect((await runQualityChecks(db, { staleSessions: 5 })).passed).toBe(true);
+    expect((await checkWarehouse({ staleSessions: 5 })).passed).toBe(true);
   });
 
   it('look only at sessions since --since', async () => {
     await run(`UPDATE bars SET low = -1 WHERE symbol = 'AAA' AND session_date = '2024-12-03'`);
-    expect((await runQualityChecks(db, { since: '2024-12-04' })).passed).toBe(true);
-    expect(failing(await runQualityChecks(db, { since: '2024-12-03' }))).toEqual([
-      'assert_bars_prices_positive',
-    ]);
-    await expect(runQualityChecks(db, { since: '2024-13-01' })).rejects.toThrow(
+    expect((await checkWarehouse({ since: '2024-12-04' })).passed).toBe(true);
+    expect(failing(await checkWarehouse({ since: '2024-12-03' }))).toEqual(['assert_bars_prices_positive']);
+    await expect(checkWarehouse({ since: '2024-13-01' })).rejects.toThrow(
       /--since "2024-13-01" is not a date/,
     );
   });

@@ -1,7 +1,8 @@
 -- Bars expected from the calendar against bars present, per symbol, interval and session, listing the gaps.
 -- Grain: symbol, interval, session_date, for the sessions from each symbol's first to its last loaded session
--- (on or after the quality_since variable). Expected bars follow FMP's grid from the 09:30 open to the close
--- (13:00 on early closes; 4hour bars at 09:30 and 12:30). Extended-hours bars are not counted.
+-- (on or after the quality_since variable). Counts come from the coverage mart; the gaps are the missing
+-- starts of FMP's grid from the 09:30 open to the close (13:00 on early closes; 4hour bars at 09:30 and 12:30),
+-- shown in New York time. Extended-hours bars are not counted.
 -- A row is an error when the whole session is missing, a warning when only some bars are (thin symbols have
 -- minutes without trades, and FMP sends no bar for them).
 -- severity: per row
@@ -74,10 +75,9 @@ gap_lists as (
 ),
 
 counts as (
-  select e.symbol, e.interval, e.session_date, count(*) as expected_bars, count(b.bar_start_at) as actual_bars
-  from expected as e
-  left join bars as b using (symbol, interval, bar_start_at)
-  group by all
+  select symbol, interval, session_date, expected_bars, actual_bars
+  from coverage
+  where session_date >= coalesce(getvariable('quality_since'), date '1900-01-01')
 ),
 
 final as (
@@ -85,13 +85,13 @@ final as (
     c.symbol,
     c.interval,
     c.session_date,
-    c.expected_bars,
-    c.actual_bars,
-    c.expected_bars - c.actual_bars as missing_bars,
+    c.expected_bars::integer as expected_bars,
+    c.actual_bars::integer as actual_bars,
+    (c.expected_bars - c.actual_bars)::integer as missing_bars,
     g.gaps_new_york,
     case when c.actual_bars = 0 then 'error' else 'warn' end as severity
   from counts as c
-  join gap_lists as g using (symbol, interval, session_date)
+  left join gap_lists as g using (symbol, interval, session_date)
   where c.actual_bars < c.expected_bars
 )
 
