@@ -64,7 +64,7 @@ export async function authorize(ctx: AccessContext, role: Role, action: string):
   const token = ctx.config.memberToken;
   const deny = (who: { name: string; role?: string }, message: string): never => {
     audit(ctx, who, action, 'denied', message);
-    ctx.log?.warn({ action, neededRole: role, who: who.name }, 'access denied');
+    ctx.log?.debug({ action, neededRole: role, who: who.name }, 'access denied');
     throw new AccessDeniedError(message, role);
   };
   if (!token)
