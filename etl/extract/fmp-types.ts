@@ -76,3 +76,33 @@ export interface FmpQuote {
   timestamp: number;
   [field: string]: unknown;
 }
+
+/** `exchange-market-hours`: the exchange's regular session as FMP states it (strings carry the current offset). */
+export interface FmpMarketHours {
+  exchange: string;
+  name: string | null;
+  /** e.g. `"09:30 AM -04:00"`. */
+  openingHour: string;
+  closingHour: string;
+  /** IANA zone, e.g. `America/New_York`. */
+  timezone: string;
+  /** Regular session only (false in pre/post market). */
+  isMarketOpen: boolean;
+}
+
+/** `holidays-by-exchange`: a closed day (`isClosed: true`) or an early close (`adjCloseTime: "13:00"`). */
+export interface FmpHoliday {
+  exchange: string;
+  date: IsoDate;
+  name: string;
+  isClosed: boolean | null;
+  /** Exchange-local `HH:MM`, or null. */
+  adjOpenTime: string | null;
+  adjCloseTime: string | null;
+}
+
+/** `stock-list`: every symbol FMP knows, as FMP spells it (not normalised). */
+export interface FmpStockListEntry {
+  symbol: string;
+  companyName: string | null;
+}

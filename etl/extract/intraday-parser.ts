@@ -1,0 +1,466 @@
+/**
+ * Byte-level parser of FMP intraday bodies straight into Float64Arrays (perf-notes §1: about 1.4× the speed of
+ * JSON.parse plus a loop, and no object per bar).
+ *
+ * Contract: for any bytes, `parseIntradayBody` returns columns exactly when
+ * `intradayBodySchema.safeParse(JSON.parse(bytes.toString('utf8')))` succeeds, with the same values; otherwise it
+ * throws an IntradayBodyError. `intraday-parser.test.ts` checks this over generated valid and corrupted bodies.
+ */
+import { wallMsOfFields, wallMsOfFmpDateTime } from './fmp-schemas.ts';
+import type { FmpIntradayColumns } from './fmp-types.ts';
+
+/** The body is not a JSON array of valid intraday bars. `offset` is the byte where the parser gave up. */
+export class IntradayBodyError extends Error {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(`${message} at byte ${offset}`);
+    this.name = 'IntradayBodyError';
+    this.offset = offset;
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+// Field slots; a field's state is 0 missing, 1 valid, 2 present but invalid (JSON.parse keeps the last duplicate).
+const F_DATE = 0;
+const F_OPEN = 1;
+const F_LOW = 2;
+const F_HIGH = 3;
+const F_CLOSE = 4;
+const F_VOLUME = 5;
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+const decoder = new TextDecoder('utf-8');
+
+class Scanner {
+  pos = 0;
+  numberValue = 0;
+  numberValid = true;
+  constructor(readonly b: Uint8Array) {}
+
+  fail(message: string): never {
+    throw new IntradayBodyError(message, this.pos);
+  }
+
+  skipWs(): void {
+    const b = this.b;
+    let p = this.pos;
+    while (p < b.length) {
+      const c = b[p]!;
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      else break;
+    }
+    this.pos = p;
+  }
+
+  expect(byte: number, what: string): void {
+    if (this.b[this.pos] !== byte) this.fail(`expected ${what}`);
+    this.pos++;
+  }
+
+  /**
+   * Scans a string starting at its opening quote; returns [start, end) of its raw content and whether it had
+   * escapes. Validates escapes and rejects raw control characters, as JSON.parse does.
+   */
+  scanString(): { start: number; end: number; escaped: boolean } {
+    const b = this.b;
+    if (b[this.pos] !== QUOTE) this.fail('expected a string');
+    let p = this.pos + 1;
+    const start = p;
+    let escaped = false;
+    for (;;) {
+      if (p >= b.length) {
+        this.pos = p;
+        this.fail('unterminated string');
+      }
+      const c = b[p]!;
+      if (c === QUOTE) break;
+      if (c < 0x20) {
+        this.pos = p;
+        this.fail('control character in string');
+      }
+      if (c === BACKSLASH) {
+        escaped = true;
+        const e = b[p + 1];
+        if (e === 0x75) {
+          for (let k = 2; k < 6; k++) {
+            const h = b[p + k];
+            const hex =
+              h !== undefined &&
+              ((h >= ZERO && h <= NINE) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66));
+            if (!hex) {
+              this.pos = p;
+              this.fail('bad \\u escape');
+            }
+          }
+          p += 6;
+          continue;
+        }
+        if (
+          e === QUOTE ||
+          e === BACKSLASH ||
+          e === 0x2f ||
+          e === 0x62 ||
+          e === 0x66 ||
+          e === 0x6e ||
+          e === 0x72 ||
+          e === 0x74
+        ) {
+          p += 2;
+          continue;
+        }
+        this.pos = p;
+        this.fail('bad escape');
+      }
+      p++;
+    }
+    this.pos = p + 1;
+    return { start, end: p, escaped };
+  }
+
+  /** Decodes a scanned string's content (only for the rare escaped case). */
+  decode(start: number, end: number): string {
+    return JSON.parse(decoder.decode(this.b.subarray(start - 1, end + 1))) as string;
+  }
+
+  /** Scans a JSON number; sets numberValue (and numberValid = finite). */
+  scanNumber(): void {
+    const b = this.b;
+    let p = this.pos;
+    const begin = p;
+    let negative = false;
+    if (b[p] === MINUS) {
+      negative = true;
+      p++;
+    }
+    let mantissa = 0;
+    let digits = 0;
+    let c = b[p];
+    if (c === ZERO) {
+      p++;
+      digits = 1;
+    } else if (c !== undefined && c > ZERO && c <= NINE) {
+      while (c !== undefined && c >= ZERO && c <= NINE) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        c = b[++p];
+      }
+    } else {
+      this.pos = p;
+      this.fail('expected a number');
+    }
+    let fraction = 0;
+    if (b[p] === DOT) {
+      p++;
+      c = b[p];
+      if (c === undefined || c < ZERO || c > NINE) {
+        this.pos = p;
+        this.fail('expected a digit after the decimal point');
+      }
+      while (c !== undefined && c >= ZERO && c <= NINE) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        fraction++;
+        c = b[++p];
+      }
+    }
+    let exponent = false;
+    c = b[p];
+    if (c === 0x65 || c === 0x45) {
+      exponent = true;
+      p++;
+      c = b[p];
+      if (c === PLUS || c === MINUS) c = b[++p];
+      if (c === undefined || c < ZERO || c > NINE) {
+        this.pos = p;
+        this.fail('expected a digit in the exponent');
+      }
+      while (c !== undefined && c >= ZERO && c <= NINE) c = b[++p];
+    }
+    this.pos = p;
+    // why: mantissa / 10^k is exact-then-correctly-rounded (= parseFloat) only while both are exact doubles:
+    // at most 15 digits and k ≤ 22; anything else takes the slow, exact path.
+    let value: number;
+    if (!exponent && digits <= 15) {
+      value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+      if (negative) value = -value;
+    } else {
+      let text = '';
+      for (let i = begin; i < p; i++) text += String.fromCharCode(b[i]!);
+      value = Number(text);
+    }
+    this.numberValue = value;
+    this.numberValid = Number.isFinite(value);
+  }
+
+  /** Skips any JSON value, validating its syntax. */
+  skipValue(depth = 0): void {
+    if (depth > 512) this.fail('nesting too deep');
+    const b = this.b;
+    const c = b[this.pos];
+    if (c === QUOTE) {
+      this.scanString();
+    } else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
+      this.scanNumber();
+    } else if (c === LBRACE) {
+      this.pos++;
+      this.skipWs();
+      if (b[this.pos] === RBRACE) {
+        this.pos++;
+        return;
+      }
+      for (;;) {
+        this.skipWs();
+        this.scanString();
+        this.skipWs();
+        this.expect(COLON, "':'");
+        this.skipWs();
+        this.skipValue(depth + 1);
+        this.skipWs();
+        if (b[this.pos] === COMMA) {
+          this.pos++;
+          continue;
+        }
+        this.expect(RBRACE, "',' or '}'");
+        return;
+      }
+    } else if (c === LBRACKET) {
+      this.pos++;
+      this.skipWs();
+      if (b[this.pos] === RBRACKET) {
+        this.pos++;
+        return;
+      }
+      for (;;) {
+        this.skipWs();
+        this.skipValue(depth + 1);
+        this.skipWs();
+        if (b[this.pos] === COMMA) {
+          this.pos++;
+          continue;
+        }
+        this.expect(RBRACKET, "',' or ']'");
+        return;
+      }
+    } else if (!this.literal('true') && !this.literal('false') && !this.literal('null')) {
+      this.fail('expected a JSON value');
+    }
+  }
+
+  literal(word: string): boolean {
+    const b = this.b;
+    for (let i = 0; i < word.length; i++) if (b[this.pos + i] !== word.charCodeAt(i)) return false;
+    this.pos += word.length;
+    return true;
+  }
+}
+
+/** Field slot of a raw key without escapes, or -1. */
+function fieldOfKey(b: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  const c = b[start];
+  if (n === 4 && c === 0x64 && b[start + 1] === 0x61 && b[start + 2] === 0x74 && b[start + 3] === 0x65)
+    return F_DATE;
+  if (n === 4 && c === 0x6f && b[start + 1] === 0x70 && b[start + 2] === 0x65 && b[start + 3] === 0x6e)
+    return F_OPEN;
+  if (n === 3 && c === 0x6c && b[start + 1] === 0x6f && b[start + 2] === 0x77) return F_LOW;
+  if (n === 4 && c === 0x68 && b[start + 1] === 0x69 && b[start + 2] === 0x67 && b[start + 3] === 0x68)
+    return F_HIGH;
+  if (
+    n === 5 &&
+    c === 0x63 &&
+    b[start + 1] === 0x6c &&
+    b[start + 2] === 0x6f &&
+    b[start + 3] === 0x73 &&
+    b[start + 4] === 0x65
+  )
+    return F_CLOSE;
+  if (
+    n === 6 &&
+    c === 0x76 &&
+    b[start + 1] === 0x6f &&
+    b[start + 2] === 0x6c &&
+    b[start + 3] === 0x75 &&
+    b[start + 4] === 0x6d &&
+    b[start + 5] === 0x65
+  )
+    return F_VOLUME;
+  return -1;
+}
+
+const FIELD_NAMES = ['date', 'open', 'low', 'high', 'close', 'volume'];
+
+function fieldOfName(name: string): number {
+  return FIELD_NAMES.indexOf(name);
+}
+
+const DIGIT_OFFSETS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/** Wall ms of an unescaped 19-byte `YYYY-MM-DD HH:MM:SS`, or NaN. */
+function wallMsOfRaw(b: Uint8Array, start: number, end: number): number {
+  if (end - start !== 19) return Number.NaN;
+  if (
+    b[start + 4] !== MINUS ||
+    b[start + 7] !== MINUS ||
+    b[start + 10] !== 0x20 ||
+    b[start + 13] !== COLON ||
+    b[start + 16] !== COLON
+  )
+    return Number.NaN;
+  for (const offset of DIGIT_OFFSETS) {
+    const c = b[start + offset]!;
+    if (c < ZERO || c > NINE) return Number.NaN;
+  }
+  const d2 = (i: number) => (b[start + i]! - ZERO) * 10 + (b[start + i + 1]! - ZERO);
+  return wallMsOfFields(d2(0) * 100 + d2(2), d2(5), d2(8), d2(11), d2(14), d2(17));
+}
+
+interface Growable {
+  wallMs: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+}
+
+function allocate(capacity: number): Growable {
+  return {
+    wallMs: new Float64Array(capacity),
+    open: new Float64Array(capacity),
+    high: new Float64Array(capacity),
+    low: new Float64Array(capacity),
+    close: new Float64Array(capacity),
+    volume: new Float64Array(capacity),
+  };
+}
+
+function grow(cols: Growable, capacity: number): Growable {
+  const next = allocate(capacity);
+  next.wallMs.set(cols.wallMs);
+  next.open.set(cols.open);
+  next.high.set(cols.high);
+  next.low.set(cols.low);
+  next.close.set(cols.close);
+  next.volume.set(cols.volume);
+  return next;
+}
+
+/** Parses an intraday body (decompressed bytes) into columns in the body's order, or throws IntradayBodyError. */
+export function parseIntradayBody(bytes: Uint8Array): FmpIntradayColumns {
+  const s = new Scanner(bytes);
+  const b = bytes;
+  // why: an FMP bar is about 100 bytes; start there and double if the guess was low.
+  let capacity = Math.max(16, Math.ceil(bytes.length / 90));
+  let cols = allocate(capacity);
+  let n = 0;
+  const state = new Uint8Array(6);
+  const values = new Float64Array(6);
+
+  s.skipWs();
+  s.expect(LBRACKET, "'[' (a JSON array)");
+  s.skipWs();
+  if (b[s.pos] === RBRACKET) {
+    s.pos++;
+  } else {
+    for (;;) {
+      s.skipWs();
+      if (b[s.pos] !== LBRACE) s.fail('expected a bar object');
+      s.pos++;
+      state.fill(0);
+      s.skipWs();
+      if (b[s.pos] !== RBRACE) {
+        for (;;) {
+          s.skipWs();
+          const key = s.scanString();
+          const field = key.escaped
+            ? fieldOfName(s.decode(key.start, key.end))
+            : fieldOfKey(b, key.start, key.end);
+          s.skipWs();
+          s.expect(COLON, "':'");
+          s.skipWs();
+          const c = b[s.pos];
+          if (field < 0) {
+            s.skipValue();
+          } else if (field === F_DATE) {
+            if (c === QUOTE) {
+              const str = s.scanString();
+              const wall = str.escaped
+                ? wallMsOfFmpDateTime(s.decode(str.start, str.end))
+                : wallMsOfRaw(b, str.start, str.end);
+              if (Number.isNaN(wall)) state[F_DATE] = 2;
+              else {
+                state[F_DATE] = 1;
+                values[F_DATE] = wall;
+              }
+            } else {
+              s.skipValue();
+              state[F_DATE] = 2;
+            }
+          } else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
+            s.scanNumber();
+            state[field] = s.numberValid ? 1 : 2;
+            values[field] = s.numberValue;
+          } else {
+            s.skipValue();
+            state[field] = 2;
+          }
+          s.skipWs();
+          if (b[s.pos] === COMMA) {
+            s.pos++;
+            continue;
+          }
+          s.expect(RBRACE, "',' or '}'");
+          break;
+        }
+      } else {
+        s.pos++;
+      }
+      for (let f = 0; f < 6; f++) {
+        if (state[f] !== 1) s.fail(`bar ${n}: ${state[f] === 0 ? 'missing' : 'invalid'} "${FIELD_NAMES[f]}"`);
+      }
+      if (n === capacity) {
+        capacity *= 2;
+        cols = grow(cols, capacity);
+      }
+      cols.wallMs[n] = values[F_DATE]!;
+      cols.open[n] = values[F_OPEN]!;
+      cols.low[n] = values[F_LOW]!;
+      cols.high[n] = values[F_HIGH]!;
+      cols.close[n] = values[F_CLOSE]!;
+      cols.volume[n] = values[F_VOLUME]!;
+      n++;
+      s.skipWs();
+      if (b[s.pos] === COMMA) {
+        s.pos++;
+        continue;
+      }
+      s.expect(RBRACKET, "',' or ']'");
+      break;
+    }
+  }
+  s.skipWs();
+  if (s.pos !== b.length) s.fail('unexpected data after the array');
+  return {
+    length: n,
+    wallMs: cols.wallMs.slice(0, n),
+    open: cols.open.slice(0, n),
+    high: cols.high.slice(0, n),
+    low: cols.low.slice(0, n),
+    close: cols.close.slice(0, n),
+    volume: cols.volume.slice(0, n),
+  };
+}

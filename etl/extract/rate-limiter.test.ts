@@ -1,0 +1,222 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/log.ts';
+import { ManualClock } from './manual-clock.ts';
+import { acquireKeyLimiter, apiKeyFingerprint, RateLimiter, StartRing } from './rate-limiter.ts';
+
+/** Most starts inside any half-open window of `windowMs`. */
+function maxStartsInAnyWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+function capturingLogger(): { log: pino.Logger; lines: () => Array<Record<string, unknown>> } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return {
+    log: pino({ level: 'debug' }, stream),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe('StartRing', () => {
+  it('reports the oldest of the last N starts only once full, and keeps the newest on resize', () => {
+    const ring = new StartRing(3);
+    ring.push(1);
+    ring.push(2);
+    expect(ring.oldestWhenFull()).toBe(Number.NEGATIVE_INFINITY);
+    ring.push(3);
+    ring.push(4);
+    expect(ring.oldestWhenFull()).toBe(2);
+    expect(ring.countSince(3)).toBe(2);
+    ring.resize(2);
+    expect(ring.oldestWhenFull()).toBe(3);
+    ring.resize(5);
+    expect(ring.length).toBe(2);
+    expect(ring.oldestWhenFull()).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('never starts more than the limit in any sliding window, and starts the next one as soon as the window allows', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({
+      limitPerMin: 10,
+      concurrency: 4,
+      clock,
+      log: silentLogger(),
+      marginMs: 0,
+    });
+    const starts: number[] = [];
+    const t0 = clock.now();
+    const tasks = Array.from({ length: 35 }, (_, i) =>
+      limiter.run(async () => {
+        starts.push(clock.now());
+        await clock.sleep(100 + (i % 7) * 300);
+      }),
+    );
+    await clock.runUntilIdle();
+    await Promise.all(tasks);
+    expect(starts).toHaveLength(35);
+    expect(maxStartsInAnyWindow(starts, 60_000)).toBe(10);
+    // the 11th start comes exactly one window after the 1st: the limit is used fully, not approximately
+    expect(starts[10]! - starts[0]!).toBe(60_000);
+    expect(starts[0]).toBe(t0);
+    expect(limiter.stats()).toMatchObject({ started: 35, active: 0, queued: 0 });
+    expect(limiter.stats().waits).toBeGreaterThanOrEqual(25);
+  });
+
+  it('keeps at most `concurrency` tasks in flight', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ limitPerMin: 1000, concurrency: 3, clock, log: silentLogger() });
+    let inFlight = 0;
+    let peak = 0;
+    const tasks = Array.from({ length: 20 }, () =>
+      limiter.run(async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await clock.sleep(50);
+        inFlight--;
+      }),
+    );
+    await clock.runUntilIdle();
+    await Promise.all(tasks);
+    expect(peak).toBe(3);
+  });
+
+  it('adds the margin to the window', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({
+      limitPerMin: 2,
+      concurrency: 2,
+      clock,
+      log: silentLogger(),
+      marginMs: 400,
+    });
+    const starts: number[] = [];
+    const tasks = Array.from({ length: 3 }, () => limiter.run(async () => void starts.push(clock.now())));
+    await clock.runUntilIdle();
+    await Promise.all(tasks);
+    expect(starts[2]! - starts[0]!).toBe(60_400);
+  });
+
+  it('enforces the daily limit as well as the per-minute one', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({
+      limitPerMin: 5,
+      limitPerDay: 7,
+      concurrency: 5,
+      clock,
+      log: silentLogger(),
+      marginMs: 0,
+    });
+    const starts: number[] = [];
+    const tasks = Array.from({ length: 8 }, () => limiter.run(async () => void starts.push(clock.now())));
+    await clock.runUntilIdle(2 * 86_400_000);
+    await Promise.all(tasks);
+    expect(maxStartsInAnyWindow(starts, 86_400_000)).toBe(7);
+    expect(starts[7]! - starts[0]!).toBe(86_400_000);
+  });
+
+  it('pauses every start after a 429, with growing backoff, and honours Retry-After', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({
+      limitPerMin: 100,
+      concurrency: 2,
+      clock,
+      log: silentLogger(),
+      pauseBaseMs: 1000,
+      random: () => 1,
+    });
+    const t0 = clock.now();
+    expect(limiter.noteRateLimited()).toBe(1000);
+    expect(limiter.noteRateLimited()).toBe(2000);
+    // no starts yet, so nothing says the server's limit is below ours
+    expect(limiter.stats().limitPerMin).toBe(100);
+    const starts: number[] = [];
+    const tasks = Array.from({ length: 3 }, () => limiter.run(async () => void starts.push(clock.now())));
+    await clock.advance(1999);
+    expect(starts).toEqual([]);
+    await clock.advance(1);
+    await Promise.all(tasks);
+    expect(starts).toEqual([t0 + 2000, t0 + 2000, t0 + 2000]);
+    expect(limiter.stats().pauses).toBe(1);
+
+    limiter.noteAccepted();
+    expect(limiter.noteRateLimited(7000)).toBe(7000);
+    expect(limiter.stats().pausedUntil).toBe(clock.now() + 7000);
+    expect(limiter.stats().pauses).toBe(2);
+  });
+
+  it('lowers the rate and says so when 429s recur below the configured rate', async () => {
+    const clock = new ManualClock();
+    const { log, lines } = capturingLogger();
+    const limiter = new RateLimiter({ limitPerMin: 20, concurrency: 4, clock, log, pauseBaseMs: 10 });
+    const tasks = Array.from({ length: 14 }, () => limiter.run(async () => undefined));
+    await clock.advance(1);
+    await Promise.all(tasks);
+    limiter.noteRateLimited();
+    expect(limiter.stats().limitPerMin).toBe(20);
+    await clock.advance(1000);
+    limiter.noteRateLimited();
+    expect(limiter.stats()).toMatchObject({ limitPerMin: 12, configuredLimitPerMin: 20, rateLowerings: 1 });
+    const lowered = lines().find((l) => String(l.msg).includes('lowering the rate limit'));
+    expect(lowered).toMatchObject({ fromPerMin: 20, toPerMin: 12 });
+
+    // with the lowered limit, no more than 12 start in any window from now on
+    const starts: number[] = [];
+    const more = Array.from({ length: 12 }, () => limiter.run(async () => void starts.push(clock.now())));
+    await clock.runUntilIdle();
+    await Promise.all(more);
+    expect(maxStartsInAnyWindow(starts, 60_000)).toBeLessThanOrEqual(12);
+  });
+
+  it('drops a waiter whose signal aborts, without counting a start', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ limitPerMin: 1, concurrency: 1, clock, log: silentLogger() });
+    const first = await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    first();
+    expect(limiter.stats()).toMatchObject({ started: 1, queued: 0 });
+  });
+});
+
+describe('acquireKeyLimiter', () => {
+  it('gives every client of one key the same limiter, another key its own, and names keys by a hash only', () => {
+    const clock = new ManualClock();
+    const options = { limitPerMin: 10, concurrency: 2, clock, log: silentLogger() };
+    const a = acquireKeyLimiter('key-one-secret', options);
+    const b = acquireKeyLimiter('key-one-secret', options);
+    const c = acquireKeyLimiter('key-two-secret', options);
+    expect(a.limiter).toBe(b.limiter);
+    expect(c.limiter).not.toBe(a.limiter);
+    expect(a.fingerprint).toBe(apiKeyFingerprint('key-one-secret'));
+    expect(a.fingerprint).not.toContain('secret');
+    a.release();
+    b.release();
+    c.release();
+    const d = acquireKeyLimiter('key-one-secret', options);
+    expect(d.limiter).not.toBe(a.limiter);
+    d.release();
+  });
+});

@@ -1,0 +1,393 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
+
+/**
+ * The start times of the last `capacity` requests, oldest first.
+ * why: an exact sliding window needs only the N-th most recent start: a new start at `t` is allowed when that
+ * start is at least one window old, so no window of that length ever holds more than N starts.
+ */
+export class StartRing {
+  private times: Float64Array;
+  private head = 0;
+  private size = 0;
+
+  constructor(capacity: number) {
+    this.times = new Float64Array(Math.max(1, capacity));
+  }
+
+  get capacity(): number {
+    return this.times.length;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** The oldest start kept, or -Infinity while fewer than `capacity` starts were recorded. */
+  oldestWhenFull(): number {
+    return this.size < this.times.length ? Number.NEGATIVE_INFINITY : this.times[this.head]!;
+  }
+
+  push(t: number): void {
+    const cap = this.times.length;
+    if (this.size < cap) {
+      this.times[(this.head + this.size) % cap] = t;
+      this.size += 1;
+    } else {
+      this.times[this.head] = t;
+      this.head = (this.head + 1) % cap;
+    }
+  }
+
+  /** Starts at or after `since`. */
+  countSince(since: number): number {
+    let n = 0;
+    const cap = this.times.length;
+    for (let i = this.size - 1; i >= 0; i--) {
+      if (this.times[(this.head + i) % cap]! < since) break;
+      n += 1;
+    }
+    return n;
+  }
+
+  /** Changes the capacity, keeping the most recent starts. */
+  resize(capacity: number): void {
+    const cap = this.times.length;
+    const keep = Math.min(this.size, Math.max(1, capacity));
+    const next = new Float64Array(Math.max(1, capacity));
+    for (let i = 0; i < keep; i++) next[i] = this.times[(this.head + this.size - keep + i) % cap]!;
+    this.times = next;
+    this.head = 0;
+    this.size = keep;
+  }
+}
+
+export interface RateLimiterOptions {
+  /** Most request starts in any sliding window of `windowMs` (default one minute). */
+  limitPerMin: number;
+  /** Most request starts in any sliding 24 h (FMP Basic: 250). Default: no daily limit. */
+  limitPerDay?: number;
+  /** Most requests in flight at once. */
+  concurrency: number;
+  clock: Clock;
+  log: Logger;
+  /** Length of the per-minute window, ms. Default 60,000; tests shorten it. */
+  windowMs?: number;
+  /**
+   * Extra spacing added to the window, ms. Default 500.
+   * why: the server counts arrivals, which trail our starts by a variable delay; without a margin a request that
+   * left exactly one window after its predecessor can arrive inside the server's window.
+   */
+  marginMs?: number;
+  /** First pause after a 429, ms (doubles per consecutive 429). Default 5,000 (fmp-api.md §10). */
+  pauseBaseMs?: number;
+  /** Longest pause after a 429, ms. Default 60,000. */
+  pauseMaxMs?: number;
+  /** Random source in [0, 1) for jitter; tests pass a fixed one. Default Math.random. */
+  random?: () => number;
+}
+
+export interface RateLimiterStats {
+  /** The per-minute limit now in force (lower than configured after repeated 429s). */
+  limitPerMin: number;
+  configuredLimitPerMin: number;
+  limitPerDay: number | undefined;
+  concurrency: number;
+  /** Requests started so far. */
+  started: number;
+  /** Starts in the last window: the current rate per minute. */
+  startsInLastWindow: number;
+  /** Starts that had to wait for the window or a pause. */
+  waits: number;
+  /** Total time those starts waited, ms. */
+  waitMs: number;
+  /** Pauses of the whole limiter after a 429. */
+  pauses: number;
+  /** Times the rate was lowered because 429s recurred below it. */
+  rateLowerings: number;
+  /** Epoch ms until which starts are paused, or 0. */
+  pausedUntil: number;
+  active: number;
+  queued: number;
+}
+
+interface Waiter {
+  enqueuedAt: number;
+  resolve: (release: () => void) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * Admission control for one API key: a concurrency cap, an exact sliding-window start limit (per minute and
+ * optionally per day), and a pause that stops every start after a 429. Waiters are served first come, first served.
+ */
+export class RateLimiter {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly windowMs: number;
+  private readonly marginMs: number;
+  private readonly pauseBaseMs: number;
+  private readonly pauseMaxMs: number;
+  private readonly random: () => number;
+  private readonly configuredLimitPerMin: number;
+  private readonly limitPerDay: number | undefined;
+  private readonly concurrency: number;
+  private limitPerMin: number;
+  private readonly minuteRing: StartRing;
+  private readonly dayRing: StartRing | undefined;
+  private readonly queue: Waiter[] = [];
+  private active = 0;
+  private pausedUntil = 0;
+  private consecutive429 = 0;
+  private readonly recent429: number[] = [];
+  private timer: AbortController | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private closed = false;
+  private counters = { started: 0, waits: 0, waitMs: 0, pauses: 0, rateLowerings: 0 };
+
+  constructor(options: RateLimiterOptions) {
+    if (!(options.limitPerMin >= 1)) throw new RangeError('limitPerMin must be at least 1');
+    if (!(options.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
+    this.clock = options.clock;
+    this.log = options.log;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.marginMs = options.marginMs ?? 500;
+    this.pauseBaseMs = options.pauseBaseMs ?? 5_000;
+    this.pauseMaxMs = options.pauseMaxMs ?? 60_000;
+    this.random = options.random ?? Math.random;
+    this.configuredLimitPerMin = Math.floor(options.limitPerMin);
+    this.limitPerMin = this.configuredLimitPerMin;
+    this.limitPerDay = options.limitPerDay;
+    this.concurrency = Math.floor(options.concurrency);
+    this.minuteRing = new StartRing(this.limitPerMin);
+    this.dayRing = options.limitPerDay ? new StartRing(options.limitPerDay) : undefined;
+  }
+
+  /**
+   * Waits for a free slot and a start permit; resolves with the function that frees the slot. The start is
+   * counted against the window when this resolves, whatever the request then does.
+   */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.closed) return Promise.reject(new Error('rate limiter closed'));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { enqueuedAt: this.clock.now(), resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.queue.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Runs `task` inside a slot. */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Reports a 429 `Limit Reach`: pauses every start with exponential backoff and jitter (or `retryAfterMs` when
+   * the server sent one) and, when 429s recur within a window although we stay under our limit, lowers the limit.
+   * Returns the pause, ms.
+   */
+  noteRateLimited(retryAfterMs?: number): number {
+    const now = this.clock.now();
+    this.consecutive429 += 1;
+    const nominal = Math.min(this.pauseMaxMs, this.pauseBaseMs * 2 ** (this.consecutive429 - 1));
+    const pauseMs =
+      retryAfterMs !== undefined && retryAfterMs >= 0
+        ? retryAfterMs
+        : Math.round(nominal / 2 + (this.random() * nominal) / 2);
+    if (this.pausedUntil <= now) this.counters.pauses += 1;
+    this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
+    this.log.warn(
+      { pauseMs, consecutive429: this.consecutive429, limitPerMin: this.limitPerMin },
+      'fmp rate limit hit: pausing all requests',
+    );
+
+    while (this.recent429.length > 0 && this.recent429[0]! < now - this.windowMs) this.recent429.shift();
+    this.recent429.push(now);
+    const startsInWindow = this.minuteRing.countSince(now - this.windowMs);
+    // why: a second 429 within one window while we stay at or under our limit means the server's limit is lower
+    // than ours (another client on the key, or a smaller plan); back off to 90% of what we actually sent, but by
+    // at most half at a time, since a few starts say little about the server's limit.
+    if (this.recent429.length >= 2 && startsInWindow >= 1 && startsInWindow <= this.limitPerMin) {
+      const lowered = Math.max(
+        1,
+        Math.ceil(this.limitPerMin / 2),
+        Math.floor(Math.min(this.limitPerMin, startsInWindow) * 0.9),
+      );
+      if (lowered < this.limitPerMin) {
+        this.log.warn(
+          {
+            fromPerMin: this.limitPerMin,
+            toPerMin: lowered,
+            startsInWindow,
+            configuredPerMin: this.configuredLimitPerMin,
+          },
+          'fmp 429s recur below our rate: lowering the rate limit',
+        );
+        this.limitPerMin = lowered;
+        this.minuteRing.resize(lowered);
+        this.counters.rateLowerings += 1;
+        this.recent429.length = 0;
+      }
+    }
+    this.pump();
+    return pauseMs;
+  }
+
+  /** Reports an answer that was not a 429: the backoff starts over. */
+  noteAccepted(): void {
+    this.consecutive429 = 0;
+  }
+
+  stats(): RateLimiterStats {
+    const now = this.clock.now();
+    return {
+      limitPerMin: this.limitPerMin,
+      configuredLimitPerMin: this.configuredLimitPerMin,
+      limitPerDay: this.limitPerDay,
+      concurrency: this.concurrency,
+      ...this.counters,
+      startsInLastWindow: this.minuteRing.countSince(now - this.windowMs),
+      pausedUntil: this.pausedUntil > now ? this.pausedUntil : 0,
+      active: this.active,
+      queued: this.queue.length,
+    };
+  }
+
+  /** Rejects every waiter and stops the timer. */
+  close(): void {
+    this.closed = true;
+    this.timer?.abort();
+    for (const waiter of this.queue.splice(0)) {
+      waiter.signal?.removeEventListener('abort', waiter.onAbort!);
+      waiter.reject(new Error('rate limiter closed'));
+    }
+  }
+
+  /** Earliest time the next start is allowed by the windows and the pause. */
+  private nextStartAt(): number {
+    let at = this.pausedUntil;
+    at = Math.max(at, this.minuteRing.oldestWhenFull() + this.windowMs + this.marginMs);
+    if (this.dayRing) at = Math.max(at, this.dayRing.oldestWhenFull() + 86_400_000 + this.marginMs);
+    return at;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0 && this.active < this.concurrency) {
+      const now = this.clock.now();
+      const startAt = this.nextStartAt();
+      if (startAt > now) {
+        this.armTimer(startAt);
+        return;
+      }
+      const waiter = this.queue.shift()!;
+      waiter.signal?.removeEventListener('abort', waiter.onAbort!);
+      this.minuteRing.push(now);
+      this.dayRing?.push(now);
+      this.active += 1;
+      this.counters.started += 1;
+      const waited = now - waiter.enqueuedAt;
+      if (waited > 0) {
+        this.counters.waits += 1;
+        this.counters.waitMs += waited;
+      }
+      let released = false;
+      waiter.resolve(() => {
+        if (released) return;
+        released = true;
+        this.active -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private armTimer(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    this.timer?.abort();
+    const controller = new AbortController();
+    this.timer = controller;
+    this.timerAt = at;
+    this.clock.sleep(Math.max(0, at - this.clock.now()), controller.signal).then(
+      () => {
+        if (this.timer !== controller) return;
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      () => undefined,
+    );
+  }
+}
+
+/** A stable, non-reversible name for an API key (never the key itself). */
+export function apiKeyFingerprint(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
+}
+
+interface SharedLimiter {
+  limiter: RateLimiter;
+  users: number;
+}
+
+const limitersByKey = new Map<string, SharedLimiter>();
+
+/**
+ * The one limiter of an API key in this process, created on first use; every client with the same key shares it.
+ * Call the returned `release` when the client closes: the last release closes the limiter.
+ */
+export function acquireKeyLimiter(
+  apiKey: string,
+  options: RateLimiterOptions,
+): { limiter: RateLimiter; fingerprint: string; release: () => void } {
+  const fingerprint = apiKeyFingerprint(apiKey);
+  let shared = limitersByKey.get(fingerprint);
+  if (!shared) {
+    shared = { limiter: new RateLimiter(options), users: 0 };
+    limitersByKey.set(fingerprint, shared);
+  } else {
+    const current = shared.limiter.stats();
+    if (current.configuredLimitPerMin !== Math.floor(options.limitPerMin)) {
+      options.log.warn(
+        {
+          keyFingerprint: fingerprint,
+          inForcePerMin: current.limitPerMin,
+          requestedPerMin: options.limitPerMin,
+        },
+        'fmp key already has a limiter in this process: sharing it with its existing limit',
+      );
+    }
+  }
+  shared.users += 1;
+  const entry = shared;
+  let released = false;
+  return {
+    limiter: entry.limiter,
+    fingerprint,
+    release: () => {
+      if (released) return;
+      released = true;
+      entry.users -= 1;
+      if (entry.users === 0 && limitersByKey.get(fingerprint) === entry) {
+        limitersByKey.delete(fingerprint);
+        entry.limiter.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/** `mqs etl --dry-run`: what a plan will cost — requests, sessions, time at the plan's rate, bandwidth. */
+
+import { formatDuration, formatTable } from './format-table.ts';
+import { type Dataset, expectedRows, type Plan } from './plan.ts';
+
+/** JSON bytes per row FMP sends, by what the row is (perf-notes §setup: 103.5 B per 1-minute bar). */
+const BYTES_PER_ROW = { intraday: 104, daily: 190, event: 2_000 } as const;
+
+export interface DatasetEstimate {
+  dataset: Dataset;
+  requests: number;
+  sessions: number;
+  rows: number;
+  bytes: number;
+}
+
+export interface PlanEstimate {
+  symbols: number;
+  requests: number;
+  sessions: number;
+  rows: number;
+  /** Expected response bytes (uncompressed JSON). */
+  bytes: number;
+  /** Time at the plan's rate: the limiter or latency × requests / concurrency, whichever is slower. */
+  seconds: number;
+  rateLimitPerMin: number;
+  datasets: DatasetEstimate[];
+}
+
+export function estimatePlan(
+  plan: Plan,
+  options: { rateLimitPerMin: number; concurrency: number; latencyMs?: number },
+): PlanEstimate {
+  const byDataset = new Map<Dataset, DatasetEstimate>();
+  for (const w of plan.windows) {
+    let d = byDataset.get(w.dataset);
+    if (!d) {
+      d = { dataset: w.dataset, requests: 0, sessions: 0, rows: 0, bytes: 0 };
+      byDataset.set(w.dataset, d);
+    }
+    const rows = expectedRows(w);
+    d.requests++;
+    d.sessions += w.sessions;
+    d.rows += w.interval === 'event' ? 0 : rows;
+    d.bytes +=
+      w.interval === 'event'
+        ? BYTES_PER_ROW.event
+        : rows * (w.dataset === 'daily' ? BYTES_PER_ROW.daily : BYTES_PER_ROW.intraday);
+  }
+  const datasets = [...byDataset.values()];
+  const requests = plan.windows.length;
+  const latencyMs = options.latencyMs ?? 300;
+  const seconds = Math.max(
+    (requests / options.rateLimitPerMin) * 60,
+    (requests * latencyMs) / 1000 / Math.max(1, options.concurrency),
+  );
+  return {
+    symbols: new Set(plan.windows.map((w) => w.symbol)).size,
+    requests,
+    sessions: plan.sessions,
+    rows: datasets.reduce((n, d) => n + d.rows, 0),
+    bytes: datasets.reduce((n, d) => n + d.bytes, 0),
+    seconds,
+    rateLimitPerMin: options.rateLimitPerMin,
+    datasets,
+  };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+export function formatEstimate(e: PlanEstimate): string {
+  if (e.requests === 0) return 'nothing to fetch: the warehouse is current for these symbols\n';
+  const table = formatTable(
+    ['dataset', 'requests', 'sessions', 'rows (est.)', 'download (est.)'],
+    e.datasets.map((d) => [d.dataset, d.requests, d.sessions, d.rows, formatBytes(d.bytes)]),
+  );
+  return (
+    `${table}\n` +
+    `${e.symbols} symbol(s): ${e.requests} requests covering ${e.sessions} sessions, about ` +
+    `${formatDuration(e.seconds)} at ${e.rateLimitPerMin} requests/min, about ${formatBytes(e.bytes)} to download\n`
+  );
+}

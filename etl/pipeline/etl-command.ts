@@ -1,0 +1,95 @@
+/**
+ * The composition behind `mqs etl` and `mqs etl realtime`: the FMP source (the configured API, or the built-in
+ * simulator when neither FMP_API_KEY nor FMP_BASE_URL is set), the warehouse writer (holding the `etl` lock),
+ * the run, and what is printed. Commands throw; the CLI root prints errors and sets the exit code.
+ */
+import { ConfigError, WorkFailedError } from '../core/errors.ts';
+import { type EtlArgs, resolveEtlOptions } from './etl-options.ts';
+import type { AppContextLike } from './fmp-connection.ts';
+import { openFmpConnection } from './fmp-connection.ts';
+
+export interface EtlCommandOptions {
+  /** How long to wait for another ETL holding the warehouse, ms. */
+  lockWaitMs: number;
+}
+
+export async function runEtlCommand(
+  args: EtlArgs,
+  context: AppContextLike,
+  command: EtlCommandOptions,
+): Promise<void> {
+  const { config, log, clock } = context;
+  const options = resolveEtlOptions(args, clock.now());
+  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
+  const writer = await openWarehouseWriter({
+    warehouseDir: config.warehouseDir,
+    log,
+    clock,
+    command: 'mqs etl',
+    lockWaitMs: command.lockWaitMs,
+  });
+  try {
+    if (options.dryRun) {
+      const { planRun } = await import('./run-etl.ts');
+      const { estimatePlan, formatEstimate } = await import('./dry-run.ts');
+      const plan = await planRun(options, writer);
+      const estimate = estimatePlan(plan, {
+        rateLimitPerMin: config.rateLimitPerMin,
+        concurrency: options.concurrency ?? config.concurrency,
+      });
+      process.stdout.write(options.json ? `${JSON.stringify(estimate)}\n` : formatEstimate(estimate));
+      return;
+    }
+    const fmp = await openFmpConnection(context, { concurrency: options.concurrency });
+    const abort = new AbortController();
+    const stop = () =>
+      abort.abort(new Error('interrupted (SIGINT/SIGTERM): stopped after loading what was fetched'));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let summary: Awaited<ReturnType<typeof import('./run-etl.ts').runEtl>>;
+    try {
+      const { runEtl } = await import('./run-etl.ts');
+      summary = await runEtl(options, {
+        source: fmp.client,
+        counters: fmp.counters,
+        writer,
+        log,
+        clock,
+        concurrency: fmp.concurrency,
+        limitPerMin: fmp.limitPerMin,
+        progress: options.json
+          ? undefined
+          : { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+        args: { ...args, symbols: options.symbols.length },
+        signal: abort.signal,
+      });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await fmp.close();
+    }
+    const { formatSummary } = await import('./run-summary.ts');
+    process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    if (summary.stopped_by !== undefined) {
+      const auth = /api key|legacy endpoint|401|403/i.test(summary.stopped_by);
+      const message = `the run stopped early: ${summary.stopped_by}`;
+      throw auth ? new ConfigError(message) : new WorkFailedError(message);
+    }
+    if (summary.failed.length > 0) {
+      throw new WorkFailedError(
+        `${summary.failed.length} window(s) failed for good (listed above); run mqs etl again to retry them first`,
+      );
+    }
+  } finally {
+    writer.close();
+  }
+}
+
+export async function runRealtimeCommand(
+  args: EtlArgs,
+  context: AppContextLike,
+  command: EtlCommandOptions,
+): Promise<void> {
+  const { runRealtimeEtl } = await import('./realtime-etl.ts');
+  await runRealtimeEtl(args, context, command);
+}

@@ -1,0 +1,33 @@
+/** Plain-text tables and durations for the terminal. */
+
+const int = new Intl.NumberFormat('en-US');
+
+/** Renders rows as a text table: text left-aligned, numbers right-aligned with thousands separators. */
+export function formatTable(header: string[], rows: Array<Array<string | number>>): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? int.format(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  return cells
+    .map((r, ri) =>
+      r
+        .map((c, i) => {
+          const text = String(c ?? '');
+          const numeric = ri > 0 && typeof rows[ri - 1]![i] === 'number';
+          return numeric ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** 42s, 3m05s, 2h10m. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function formatInt(n: number): string {
+  return int.format(n);
+}

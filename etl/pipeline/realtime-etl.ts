@@ -1,0 +1,124 @@
+/**
+ * `mqs etl realtime`: the poll loop (realtime-poller.ts) wired to the FMP client and the warehouse writer.
+ * Each poll fetches today's 1-minute bars per symbol, keeps the bars that have ended and merges them (a bar that
+ * changed replaces the stored one; nothing is doubled). Today's windows are then marked for the nightly run to
+ * fetch whole, since a live session is never complete.
+ */
+import type { Session } from '../core/calendar.ts';
+import { errorMessage } from '../core/errors.ts';
+import { MS_PER_MINUTE, nyWallMsToUtcMs } from '../core/time.ts';
+import type { FmpIntradayColumns } from '../extract/fmp-types.ts';
+import type { IntradayCommit } from '../load/warehouse-store.ts';
+import { transformIntraday } from '../transform/transform-intraday.ts';
+import type { EtlCommandOptions } from './etl-command.ts';
+import { type EtlArgs, readSymbols } from './etl-options.ts';
+import type { AppContextLike } from './fmp-connection.ts';
+import { runRealtime } from './realtime-poller.ts';
+
+/** Message on today's windows: the nightly run treats them as missing and fetches the session whole. */
+export const REALTIME_PARTIAL =
+  'realtime: partial session from live polling; the nightly run fetches it whole';
+
+/** The rows of bars that ended by `nowMs` (UTC). FMP may include the bar still forming. */
+export function completedBars(columns: FmpIntradayColumns, nowMs: number): FmpIntradayColumns {
+  const keep: number[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    if (nyWallMsToUtcMs(columns.wallMs[i]!) + MS_PER_MINUTE <= nowMs) keep.push(i);
+  }
+  if (keep.length === columns.length) return columns;
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
+  return {
+    length: keep.length,
+    wallMs: pick(columns.wallMs),
+    open: pick(columns.open),
+    high: pick(columns.high),
+    low: pick(columns.low),
+    close: pick(columns.close),
+    volume: pick(columns.volume),
+  };
+}
+
+export async function runRealtimeEtl(
+  args: EtlArgs,
+  context: AppContextLike,
+  command: EtlCommandOptions,
+): Promise<void> {
+  const { config, log, clock } = context;
+  const symbols = readSymbols(args);
+  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
+  const { openFmpConnection } = await import('./fmp-connection.ts');
+  const writer = await openWarehouseWriter({
+    warehouseDir: config.warehouseDir,
+    log,
+    clock,
+    command: 'mqs etl realtime',
+    lockWaitMs: command.lockWaitMs,
+  });
+  const fmp = await openFmpConnection(context, { concurrency: args.concurrency });
+  const abort = new AbortController();
+  const stop = () => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const loadId = await writer.beginLoad('etl realtime', { symbols: symbols.length });
+  let lastPublishAt = 0;
+  let failures = 0;
+  try {
+    const pollOnce = async (list: readonly string[], session: Session, signal: AbortSignal | undefined) => {
+      const now = clock.now();
+      const commits: IntradayCommit[] = [];
+      await Promise.all(
+        list.map(async (symbol) => {
+          try {
+            const columns = await fmp.client.intradayBars({
+              symbol,
+              interval: '1min',
+              from: session.date,
+              to: session.date,
+              nonadjusted: true,
+              signal,
+            });
+            const window = { symbol, interval: '1min' as const, from: session.date, to: session.date };
+            const t = transformIntraday(window, completedBars(columns, now), { loadId });
+            commits.push({ window, batch: t.batch, quarantined: t.quarantined });
+          } catch (error) {
+            failures++;
+            log.warn({ symbol, err: errorMessage(error) }, 'realtime poll failed for a symbol');
+          }
+        }),
+      );
+      await writer.commitIntraday(commits, loadId);
+      for (const c of commits) {
+        await writer.recordFailure({ dataset: 'bars', ...c.window }, new Error(REALTIME_PARTIAL), loadId);
+      }
+      // why: a publish rewrites the month's partition; every 5 minutes keeps readers close without thrashing.
+      if (clock.now() - lastPublishAt >= 5 * MS_PER_MINUTE || clock.now() >= session.closeAt) {
+        await writer.publish();
+        lastPublishAt = clock.now();
+      }
+      return commits.reduce((n, c) => n + c.batch.numRows, 0);
+    };
+    const result = await runRealtime({
+      symbols,
+      clock,
+      log,
+      limitPerMin: fmp.limitPerMin,
+      pollOnce,
+      signal: abort.signal,
+    });
+    await writer.publish();
+    await writer.finishLoad(loadId, {
+      status: failures > 0 ? 'partial' : 'ok',
+      polls: result.polls,
+      rows: result.rows,
+      failures,
+    });
+    process.stdout.write(
+      `realtime: ${result.polls} polls, ${result.rows} bar rows merged, ${failures} failed symbol polls\n`,
+    );
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await fmp.close();
+    writer.close();
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * One ETL run: plan from the warehouse's window states, then extract → transform → load with bounded memory,
+ * then publish the touched lake partitions. Failed windows are recorded (the next run retries them first).
+ */
+
+import { sessionsBetween } from '../core/calendar.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
+import { formatDayNumber, type IsoDate, MS_PER_DAY } from '../core/time.ts';
+import type { FmpClient } from '../extract/fmp-client.ts';
+import type {
+  FmpDividend,
+  FmpEodBar,
+  FmpIntradayColumns,
+  FmpSplit,
+  IntradayRequest,
+} from '../extract/fmp-types.ts';
+import type { IntradayCommit, WindowState } from '../load/warehouse-store.ts';
+import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
+import { transformIntraday } from '../transform/transform-intraday.ts';
+import type { EtlOptions } from './etl-options.ts';
+import { type Plan, type PlannedWindow, planWindows, splitTruncatedWindow, type WindowKey } from './plan.ts';
+import { type ClientCounters, RunProgress, startProgressReporter } from './run-progress.ts';
+import { buildSummary, type EtlSummary } from './run-summary.ts';
+import { type FailureAction, type FetchOutcome, runWindows } from './run-windows.ts';
+import { fromStoreKey, toStoreKey } from './store-keys.ts';
+
+/** The FMP calls the ETL makes; the FMP client provides them (one shared limiter). */
+export type EtlFmpSource = Pick<FmpClient, 'intradayBars' | 'eodBars' | 'splits' | 'dividends'>;
+
+export interface RunEtlDeps {
+  source: EtlFmpSource;
+  /** Totals of the FMP client (requests, retries, 429s). */
+  counters(): ClientCounters;
+  writer: WarehouseWriter;
+  log: Logger;
+  clock: Clock;
+  /** Requests in flight (the client's concurrency). */
+  concurrency: number;
+  /** The client's rate limit, requests per minute (for the progress display). */
+  limitPerMin: number;
+  /** Live progress: a terminal line (`tty`) or log lines; off when undefined. */
+  progress?: { tty: boolean; write(text: string): void };
+  /** Fetched windows waiting to load, at most (with those in flight). Default 4 × concurrency, at least 16. */
+  maxBuffered?: number;
+  /** The command line recorded in the loads ledger. */
+  args?: unknown;
+  signal?: AbortSignal;
+}
+
+type Payload =
+  | { kind: 'intraday'; commit: IntradayCommit }
+  | { kind: 'daily'; bars: FmpEodBar[] }
+  | { kind: 'splits'; rows: FmpSplit[] }
+  | { kind: 'dividends'; rows: FmpDividend[] };
+
+/** The failure classes of the FMP client (`FmpError.kind`, etl/extract/fmp-errors.ts) → what the run does. */
+export function classifyFailure(error: unknown): FailureAction {
+  const kind = (error as { kind?: unknown } | null)?.kind;
+  if (kind === 'auth' || kind === 'bandwidth') return 'stop';
+  if (kind === 'symbol-not-in-plan') return 'skip-symbol';
+  if (kind === 'endpoint-not-in-plan') return 'disable-endpoint';
+  return 'fail-window';
+}
+
+/** New York date of the oldest bar in FMP's columns (labels are wall clock read as UTC). */
+function oldestDateOf(columns: FmpIntradayColumns): IsoDate | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < columns.length; i++) if (columns.wallMs[i]! < min) min = columns.wallMs[i]!;
+  return Number.isFinite(min) ? formatDayNumber(Math.floor(min / MS_PER_DAY)) : undefined;
+}
+
+/** The rows of sessions on or after `from` (the covered part of a truncated answer). */
+function columnsFrom(columns: FmpIntradayColumns, from: IsoDate): FmpIntradayColumns {
+  const fromMs = Date.parse(`${from}T00:00:00Z`);
+  const keep: number[] = [];
+  for (let i = 0; i < columns.length; i++) if (columns.wallMs[i]! >= fromMs) keep.push(i);
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
+  return {
+    length: keep.length,
+    wallMs: pick(columns.wallMs),
+    open: pick(columns.open),
+    high: pick(columns.high),
+    low: pick(columns.low),
+    close: pick(columns.close),
+    volume: pick(columns.volume),
+  };
+}
+
+/** Window states → the plan's inputs: what is stored (loaded or empty) and what failed. */
+export function planInputsOf(states: readonly WindowState[]): { stored: WindowKey[]; failed: WindowKey[] } {
+  const stored: WindowKey[] = [];
+  const failed: WindowKey[] = [];
+  for (const s of states) {
+    const key = fromStoreKey(s);
+    if (!key) continue;
+    (s.status === 'failed' ? failed : stored).push(key);
+  }
+  return { stored, failed };
+}
+
+/** Plans a run from the warehouse's window states (also used by `--dry-run`). */
+export async function planRun(
+  options: EtlOptions,
+  writer: Pick<WarehouseWriter, 'windowStates'>,
+): Promise<Plan> {
+  const { stored, failed } = planInputsOf(await writer.windowStates());
+  return planWindows({
+    symbols: options.symbols,
+    intervals: options.intervals,
+    datasets: options.datasets,
+    from: options.from,
+    to: options.to,
+    stored,
+    failedWindows: failed,
+  });
+}
+
+export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<EtlSummary> {
+  const { writer, source, log, clock } = deps;
+  const startedAt = clock.now();
+  const plan = await planRun(options, writer);
+  const retries = plan.windows.filter((w) => w.retry).length;
+  log.info(
+    {
+      symbols: options.symbols.length,
+      windows: plan.windows.length,
+      retries,
+      sessions: plan.sessions,
+      to: options.to,
+    },
+    'etl plan',
+  );
+  const loadId = await writer.beginLoad('etl', deps.args ?? null);
+  const progress = new RunProgress(plan.windows, clock, deps.limitPerMin);
+  const reporter = deps.progress
+    ? startProgressReporter({
+        progress,
+        counters: deps.counters,
+        clock,
+        tty: deps.progress.tty,
+        write: deps.progress.write,
+        log,
+      })
+    : undefined;
+
+  const fetchWindow = async (window: PlannedWindow, signal: AbortSignal): Promise<FetchOutcome<Payload>> => {
+    progress.onFetch(window.dataset);
+    if (window.dataset === 'intraday') {
+      const interval = window.interval as IntradayRequest['interval'];
+      const columns = await source.intradayBars({
+        symbol: window.symbol,
+        interval,
+        from: window.from,
+        to: window.to,
+        extended: options.extended,
+        nonadjusted: true,
+        signal,
+      });
+      const oldest = oldestDateOf(columns);
+      let covered: PlannedWindow = window;
+      let data = columns;
+      const requeue: PlannedWindow[] = [];
+      // why: FMP's silent caps keep the newest rows; a window whose data starts after its first session is cut.
+      if (oldest !== undefined && oldest > window.from) {
+        const split = splitTruncatedWindow(window, oldest);
+        if (split.remainder) {
+          const sessions = (from: IsoDate, to: IsoDate) => sessionsBetween(from, to).length;
+          covered = { ...window, ...split.covered, sessions: sessions(split.covered.from, split.covered.to) };
+          data = columnsFrom(columns, split.covered.from);
+          requeue.push({
+            ...window,
+            ...split.remainder,
+            sessions: sessions(split.remainder.from, split.remainder.to),
+          });
+        }
+      }
+      const result = transformIntraday(
+        { symbol: window.symbol, interval, from: covered.from, to: covered.to },
+        data,
+        { loadId },
+      );
+      if (result.quarantined.length > 0) {
+        log.warn(
+          {
+            symbol: window.symbol,
+            interval,
+            from: covered.from,
+            to: covered.to,
+            count: result.quarantined.length,
+          },
+          'bars quarantined',
+        );
+      }
+      return {
+        load: [
+          {
+            window: covered,
+            payload: {
+              kind: 'intraday',
+              commit: { window: result.window, batch: result.batch, quarantined: result.quarantined },
+            },
+          },
+        ],
+        requeue,
+      };
+    }
+    if (window.dataset === 'daily') {
+      const bars = await source.eodBars({
+        symbol: window.symbol,
+        from: window.from,
+        to: window.to,
+        adjustment: 'non-split-adjusted',
+        signal,
+      });
+      return { load: [{ window, payload: { kind: 'daily', bars } }] };
+    }
+    if (window.dataset === 'splits') {
+      const rows = await source.splits(window.symbol, { signal });
+      return { load: [{ window, payload: { kind: 'splits', rows } }] };
+    }
+    const rows = await source.dividends(window.symbol, { signal });
+    return { load: [{ window, payload: { kind: 'dividends', rows } }] };
+  };
+
+  let result: Awaited<ReturnType<typeof runWindows<Payload>>>;
+  try {
+    result = await runWindows<Payload>({
+      windows: plan.windows,
+      fetch: fetchWindow,
+      load: async (items) => {
+        const rows: number[] = [];
+        const intraday = items.flatMap((i) => (i.payload.kind === 'intraday' ? [i.payload.commit] : []));
+        if (intraday.length > 0) await writer.commitIntraday(intraday, loadId);
+        for (const { window, payload } of items) {
+          const dates = { symbol: window.symbol, from: window.from, to: window.to };
+          if (payload.kind === 'intraday') rows.push(payload.commit.batch.numRows);
+          else if (payload.kind === 'daily') {
+            await writer.commitEod(dates, payload.bars, loadId);
+            rows.push(payload.bars.length);
+          } else if (payload.kind === 'splits') {
+            await writer.commitSplits(dates, payload.rows, loadId);
+            rows.push(payload.rows.length);
+          } else {
+            await writer.commitDividends(dates, payload.rows, loadId);
+            rows.push(payload.rows.length);
+          }
+        }
+        return rows;
+      },
+      recordFailure: async (window, error) => {
+        log.warn({ ...toStoreKey(window), err: error }, 'window failed');
+        await writer.recordFailure(toStoreKey(window), error, loadId);
+      },
+      classify: classifyFailure,
+      maxInFlight: deps.concurrency,
+      maxBuffered: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
+      onEvent: (event) => progress.onEvent(event),
+      signal: deps.signal,
+    });
+  } finally {
+    reporter?.stop();
+  }
+
+  const summary = buildSummary({
+    loadId,
+    symbols: options.symbols.length,
+    to: options.to,
+    progress,
+    counters: deps.counters(),
+    durationMs: clock.now() - startedAt,
+    failed: result.failed,
+    stoppedBy: result.stoppedBy,
+  });
+  const published = await writer.publish();
+  log.info({ published }, 'lake published');
+  await writer.finishLoad(loadId, {
+    status: result.stoppedBy !== undefined ? 'failed' : result.failed.length > 0 ? 'partial' : 'ok',
+    ...summary,
+  });
+  summary.duration_s = Math.round((clock.now() - startedAt) / 100) / 10;
+  return summary;
+}

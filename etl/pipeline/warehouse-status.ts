@@ -1,0 +1,211 @@
+/**
+ * `mqs status`: per symbol and interval, the first and last bar, sessions expected vs present, failed windows;
+ * and the last runs. Coverage comes from the lake (no lock, never blocks the ETL); failed windows and runs come
+ * from the writer's file, read only when no ETL holds it.
+ */
+import path from 'node:path';
+import type { Clock } from '../core/clock.ts';
+import { LockedError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { acquireWriterLock } from '../core/writer-lock.ts';
+import { WarehouseStore } from '../load/warehouse-store.ts';
+import { openWarehouseReader } from '../publish/warehouse-reader.ts';
+import { ETL_DB_FILE } from '../publish/warehouse-writer.ts';
+import { formatTable } from './format-table.ts';
+
+export interface SeriesStatus {
+  symbol: string;
+  interval: string;
+  /** UTC ISO 8601. */
+  first_bar_at: string;
+  last_bar_at: string;
+  sessions_expected: number;
+  sessions_present: number;
+  /** Sessions with fewer bars than the calendar expects (thin symbols, gaps). */
+  sessions_short: number;
+  failed_windows: number;
+}
+
+export interface RunRecord {
+  load_id: number;
+  command: string;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  rows: number | null;
+  failed: number | null;
+}
+
+export interface WarehouseStatus {
+  series: SeriesStatus[];
+  /** Failed windows by (dataset, symbol, interval, from, to); empty when the ETL holds the file. */
+  failed_windows: Array<{
+    dataset: string;
+    symbol: string;
+    interval: string;
+    from: string;
+    to: string;
+    attempts: number;
+    error: string | null;
+  }>;
+  runs: RunRecord[];
+  /** Set when an ETL was running, so windows and runs could not be read. */
+  etl_running: string | undefined;
+}
+
+export async function readWarehouseStatus(
+  warehouseDir: string,
+  deps: { log: Logger; clock: Clock; symbols?: readonly string[]; runs?: number },
+): Promise<WarehouseStatus> {
+  const reader = await openWarehouseReader(warehouseDir);
+  let series: SeriesStatus[];
+  try {
+    // why: symbols reach here normalised (letters, digits, ^ . -), so they are safe as SQL literals.
+    const filter =
+      deps.symbols && deps.symbols.length > 0
+        ? `where symbol in (${deps.symbols.map((x) => `'${x.replaceAll("'", "''")}'`).join(', ')})`
+        : '';
+    const result = await reader.connection.runAndReadAll(
+      `with spans as (
+         select symbol, interval, min(bar_start_at) as first_bar_at, max(bar_start_at) as last_bar_at
+         from bars ${filter} group by all
+       ), cov as (
+         select symbol, interval, count(*) as expected, count(*) filter (actual_bars > 0) as present,
+                count(*) filter (actual_bars > 0 and actual_bars < expected_bars) as short
+         from coverage ${filter} group by all
+       )
+       select spans.symbol, spans.interval,
+              strftime(first_bar_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as first_bar_at,
+              strftime(last_bar_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as last_bar_at,
+              coalesce(expected, 0) as expected, coalesce(present, 0) as present, coalesce(short, 0) as short
+       from spans left join cov using (symbol, interval)
+       order by spans.symbol, spans.interval`,
+    );
+    series = result.getRowObjectsJS().map((r) => ({
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      first_bar_at: String(r.first_bar_at),
+      last_bar_at: String(r.last_bar_at),
+      sessions_expected: Number(r.expected),
+      sessions_present: Number(r.present),
+      sessions_short: Number(r.short),
+      failed_windows: 0,
+    }));
+  } finally {
+    reader.close();
+  }
+
+  let lock: Awaited<ReturnType<typeof acquireWriterLock>>;
+  try {
+    lock = await acquireWriterLock(warehouseDir, 'etl', {
+      command: 'mqs status',
+      waitMs: 0,
+      clock: deps.clock,
+    });
+  } catch (error) {
+    if (!(error instanceof LockedError)) throw error;
+    return { series, failed_windows: [], runs: [], etl_running: error.message };
+  }
+  try {
+    const store = await WarehouseStore.open(path.join(warehouseDir, ETL_DB_FILE), deps);
+    try {
+      const failed = (await store.failedWindows()).filter(
+        (w) => !deps.symbols || deps.symbols.length === 0 || deps.symbols.includes(w.symbol),
+      );
+      for (const f of failed) {
+        const s = series.find((x) => x.symbol === f.symbol && x.interval === f.interval);
+        if (s) s.failed_windows++;
+      }
+      const runs = await store.connection.runAndReadAll(
+        `select load_id, command, strftime(started_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as started_at,
+                strftime(finished_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as finished_at, status,
+                try_cast(summary->>'rows' as bigint) as rows, try_cast(json_array_length(summary->'failed') as bigint) as failed
+         from loads order by load_id desc limit $n`,
+        { n: deps.runs ?? 5 },
+      );
+      return {
+        series,
+        failed_windows: failed.map((f) => ({
+          dataset: f.dataset,
+          symbol: f.symbol,
+          interval: f.interval,
+          from: f.from,
+          to: f.to,
+          attempts: f.attempts,
+          error: f.error,
+        })),
+        runs: runs.getRowObjectsJS().map((r) => ({
+          load_id: Number(r.load_id),
+          command: String(r.command),
+          started_at: String(r.started_at),
+          finished_at: r.finished_at === null ? null : String(r.finished_at),
+          status: String(r.status),
+          rows: r.rows === null ? null : Number(r.rows),
+          failed: r.failed === null ? null : Number(r.failed),
+        })),
+        etl_running: undefined,
+      };
+    } finally {
+      store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+export function formatStatus(status: WarehouseStatus): string {
+  const out: string[] = [];
+  if (status.series.length === 0) out.push('no intraday bars in the lake yet (run mqs etl)');
+  else
+    out.push(
+      formatTable(
+        [
+          'symbol',
+          'interval',
+          'first bar (UTC)',
+          'last bar (UTC)',
+          'sessions',
+          'expected',
+          'short',
+          'failed windows',
+        ],
+        status.series.map((s) => [
+          s.symbol,
+          s.interval,
+          s.first_bar_at,
+          s.last_bar_at,
+          s.sessions_present,
+          s.sessions_expected,
+          s.sessions_short,
+          s.failed_windows,
+        ]),
+      ),
+    );
+  if (status.etl_running)
+    out.push(`\nan ETL is running, so failed windows and runs are not shown: ${status.etl_running}`);
+  if (status.failed_windows.length > 0) {
+    out.push(`\n${status.failed_windows.length} failed window(s); the next mqs etl retries them first:`);
+    for (const f of status.failed_windows.slice(0, 30))
+      out.push(
+        `  ${f.dataset} ${f.symbol} ${f.interval} ${f.from}..${f.to} (attempts ${f.attempts}): ${f.error ?? ''}`,
+      );
+  }
+  if (status.runs.length > 0) {
+    out.push('\nlast runs:');
+    out.push(
+      formatTable(
+        ['load', 'command', 'started (UTC)', 'finished (UTC)', 'status', 'rows', 'failed'],
+        status.runs.map((r) => [
+          r.load_id,
+          r.command,
+          r.started_at,
+          r.finished_at ?? '-',
+          r.status,
+          r.rows ?? '-',
+          r.failed ?? '-',
+        ]),
+      ),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openWarehouseReader } from './warehouse-reader.ts';
+
+const childScript = path.join(import.meta.dirname, 'testing', 'load-child.ts');
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-crash-'));
+  dirs.push(d);
+  return d;
+}
+
+interface RunningChild {
+  child: ChildProcess;
+  /** Resolves when the child has opened the writer (epoch ms). */
+  ready: Promise<number>;
+  done: Promise<{ code: number | null; out: string; err: string }>;
+}
+
+function startChild(dir: string, publishEvery = 4): RunningChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, dir, String(publishEvery)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  let markReady: (at: number) => void = () => {};
+  const ready = new Promise<number>((resolve) => {
+    markReady = resolve;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+    if (err.includes('ready\n')) markReady(Date.now());
+  });
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out, err })),
+  );
+  return { child, ready, done };
+}
+
+/** Runs the child to the end; returns its summary and how long it worked after opening the writer, ms. */
+async function runToEnd(dir: string): Promise<{ summary: string; workMs: number }> {
+  const { ready, done } = startChild(dir);
+  const result = await done;
+  const finishedAt = Date.now();
+  if (result.code !== 0) throw new Error(`load child failed (${result.code}): ${result.err}`);
+  return { summary: result.out.trim(), workMs: finishedAt - (await ready) };
+}
+
+/** What a reader sees: per symbol and interval the count, distinct keys and value sums, plus adjusted closes. */
+async function snapshot(dir: string): Promise<unknown> {
+  const reader = await openWarehouseReader(dir);
+  try {
+    const rows = await reader.connection.runAndReadAll(
+      `select symbol, interval, count(*) n, count(distinct bar_start_at) k, sum(volume) v,
+              round(sum(close), 4) c, round(sum(adj_close), 4) a, min(bar_start_at) first_at, max(bar_end_at) last_at
+       from bars group by all order by all`,
+    );
+    const daily = await reader.connection.runAndReadAll(
+      'select count(*) n, sum(bar_count) b from bars_daily',
+    );
+    return { bars: rows.getRowObjectsJson(), daily: daily.getRowObjectsJson() };
+  } finally {
+    reader.close();
+  }
+}
+
+describe('crash safety and concurrent readers', () => {
+  it('converges to the expected data after SIGKILL at random points, ten times', async () => {
+    const referenceDir = tempDir();
+    const { summary: expectedSummary, workMs } = await runToEnd(referenceDir);
+    const expected = await snapshot(referenceDir);
+    expect((expected as { bars: unknown[] }).bars).toHaveLength(4);
+
+    let killedMidRun = 0;
+    for (let round = 0; round < 10; round++) {
+      const dir = tempDir();
+      const { child, ready, done } = startChild(dir);
+      // why: kill anywhere from the writer's open to the end of a whole run (commits, publishes, renames).
+      const killAfterMs = Math.floor(Math.random() * workMs);
+      await Promise.race([ready, done]);
+      await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+      child.kill('SIGKILL');
+      if ((await done).code === null) killedMidRun++;
+      const { summary } = await runToEnd(dir);
+      expect(summary, `round ${round}, killed after ${killAfterMs} ms`).toBe(expectedSummary);
+      expect(await snapshot(dir), `round ${round}, killed after ${killAfterMs} ms`).toEqual(expected);
+    }
+    expect(killedMidRun).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('lets a reader query the views in a loop during a load without errors or torn files', async () => {
+    const dir = tempDir();
+    const { done } = startChild(dir, 1);
+    let finished = false;
+    const result = done.then((r) => {
+      finished = true;
+      return r;
+    });
+    const errors: string[] = [];
+    const counts: number[] = [];
+    while (!finished) {
+      try {
+        const reader = await openWarehouseReader(dir);
+        try {
+          const r = await reader.connection.runAndReadAll(
+            `select count(*) n, count(distinct (symbol, interval, bar_start_at)) k,
+                    (select count(*) from bars_daily) d from bars`,
+          );
+          const [n, k] = r.getRowsJS()[0]!.map(Number);
+          if (n !== k) errors.push(`duplicates seen: ${n} rows, ${k} keys`);
+          counts.push(n!);
+        } finally {
+          reader.close();
+        }
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    const { code, err } = await result;
+    expect(code, err).toBe(0);
+    expect(errors).toEqual([]);
+    expect(counts.length).toBeGreaterThan(3);
+    for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
+    expect(counts.some((n) => n > 0 && n < 12 * 5 * 390)).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,78 @@
+import type { CommandModule } from 'yargs';
+
+interface Args {
+  tickersFile?: string;
+  interval?: string[];
+  datasets?: string[];
+  now?: boolean;
+  once?: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'schedule',
+  describe:
+    'run the incremental ETL nightly on ETL_SCHEDULE_CRON (New York time, trading sessions only, one run at a time)',
+  builder: (y) =>
+    y
+      .option('tickers-file', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the universe, one symbol a line',
+      })
+      .option('interval', { type: 'string', array: true, describe: 'intraday interval(s) (default 1min)' })
+      .option('datasets', {
+        type: 'string',
+        array: true,
+        describe: 'intraday, daily, splits, dividends (default all)',
+      })
+      .option('now', {
+        type: 'boolean',
+        describe: 'run once at start (catch up) before waiting for the schedule',
+      })
+      .option('once', { type: 'boolean', describe: 'run once now and exit (for cron and systemd timers)' })
+      .example(
+        '$0 schedule --tickers-file tickers.txt',
+        'stay in the foreground and run after every session',
+      ),
+  handler: async (args) => {
+    const { createContext } = await import('../context.ts');
+    const { config, log, clock } = createContext({ logFileName: 'schedule.log' });
+    const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
+    const { parseSchedule, runNightlySchedule } = await import('../../etl/pipeline/nightly-schedule.ts');
+    const { spawnEtl } = await import('../../etl/pipeline/spawn-etl.ts');
+    readSymbols({ tickersFile: args.tickersFile });
+    parseSchedule(config.scheduleCron);
+    const etlArgs: string[] = ['--tickers-file', String(args.tickersFile)];
+    for (const i of args.interval ?? []) etlArgs.push('--interval', i);
+    for (const d of args.datasets ?? []) etlArgs.push('--datasets', d);
+    if (args.once) {
+      const { isTradingDay } = await import('../../etl/core/calendar.ts');
+      const { nyDateOf } = await import('../../etl/core/time.ts');
+      const today = nyDateOf(clock.now());
+      if (!isTradingDay(today)) {
+        log.info({ date: today }, 'no session today (New York): nothing to do');
+        return;
+      }
+    }
+    const abort = new AbortController();
+    const stop = () => abort.abort(new Error('stopped by signal'));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    log.info({ cron: config.scheduleCron, timeZone: 'America/New_York' }, 'schedule started');
+    const result = await runNightlySchedule({
+      cron: config.scheduleCron,
+      clock,
+      log,
+      runOnce: () => spawnEtl(etlArgs, abort.signal),
+      runAtStart: args.now || args.once,
+      maxRuns: args.once ? 1 : undefined,
+      signal: abort.signal,
+    });
+    if (args.once && result.failures > 0) {
+      const { WorkFailedError } = await import('../../etl/core/errors.ts');
+      throw new WorkFailedError('the ETL run failed; see WAREHOUSE_DIR/logs/etl.log');
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,95 @@
+import type { CommandModule } from 'yargs';
+
+interface Args {
+  query?: string;
+  json?: boolean;
+}
+
+type Row = Record<string, unknown>;
+
+function formatTable(columns: string[], rows: Row[]): string {
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
+    `(${rows.length} row${rows.length === 1 ? '' : 's'})`,
+  ].join('\n');
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'sql [query]',
+  describe:
+    'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
+  builder: (y) =>
+    y
+      .positional('query', { type: 'string', describe: 'one SQL statement, e.g. "from bars_daily limit 5"' })
+      .option('json', { type: 'boolean', describe: 'print the rows as a JSON array' })
+      .example('$0 sql "select symbol, count(*) from bars group by all"', 'bars per symbol')
+      .example('$0 sql "from coverage where actual_bars < expected_bars" --json', 'gaps as JSON'),
+  handler: async (args) => {
+    const { createContext } = await import('../context.ts');
+    const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
+    const { UsageError } = await import('../../etl/core/errors.ts');
+    const { config } = createContext();
+    // why: reading never takes the writer lock; the reader is an in-memory DuckDB over the published lake.
+    const reader = await openWarehouseReader(config.warehouseDir);
+    const run = async (sql: string): Promise<string> => {
+      const result = await reader.connection.runAndReadAll(sql);
+      const rows = result.getRowObjectsJson() as Row[];
+      return args.json ? JSON.stringify(rows) : formatTable(result.columnNames(), rows);
+    };
+    try {
+      if (args.query !== undefined) {
+        if (args.query.trim() === '')
+          throw new UsageError('the query is empty: pass SQL such as "from bars limit 5"');
+        try {
+          process.stdout.write(`${await run(args.query)}\n`);
+        } catch (error) {
+          throw new UsageError(`query failed: ${(error as Error).message}`, { cause: error });
+        }
+        return;
+      }
+      const readline = await import('node:readline/promises');
+      const rl = readline.createInterface({
+        input: process.stdin,
+        output: process.stdout,
+        terminal: process.stdin.isTTY,
+      });
+      process.stdout.write(`views: ${reader.views.filter((v) => !/^(stg|int)_/.test(v)).join(', ')}\n`);
+      process.stdout.write(
+        'end a statement with ; (an empty line runs what is typed); .quit or Ctrl-D leaves\n',
+      );
+      let buffer = '';
+      rl.setPrompt(buffer ? '   ...> ' : 'mqs sql> ');
+      rl.prompt();
+      for await (const line of rl) {
+        if (buffer === '' && /^\s*(\.quit|\.exit|quit|exit)\s*;?\s*$/.test(line)) break;
+        buffer += `${line}\n`;
+        const complete = /;\s*$/.test(line) || (line.trim() === '' && buffer.trim() !== '');
+        if (complete && buffer.trim() !== '') {
+          try {
+            process.stdout.write(`${await run(buffer)}\n`);
+          } catch (error) {
+            process.stdout.write(`error: ${(error as Error).message}\n`);
+          }
+          buffer = '';
+        } else if (buffer.trim() === '') buffer = '';
+        rl.setPrompt(buffer ? '   ...> ' : 'mqs sql> ');
+        rl.prompt();
+      }
+      rl.close();
+    } finally {
+      reader.close();
+    }
+  },
+};
+
+export default command;

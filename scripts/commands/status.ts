@@ -1,0 +1,31 @@
+import type { CommandModule } from 'yargs';
+
+interface Args {
+  tickersFile?: string;
+  tickers?: string[];
+  runs?: number;
+  json?: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'status',
+  describe:
+    'what the warehouse holds: per symbol and interval first/last bar, sessions present vs expected, failed windows, last runs',
+  builder: (y) =>
+    y
+      .option('tickers-file', { type: 'string', describe: 'only the symbols of this file' })
+      .option('tickers', { type: 'string', array: true, describe: 'only these symbols' })
+      .option('runs', { type: 'number', default: 5, describe: 'how many recent runs to list' })
+      .option('json', { type: 'boolean', describe: 'print JSON' }),
+  handler: async (args) => {
+    const { createContext } = await import('../context.ts');
+    const { config, log, clock } = createContext();
+    const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
+    const { formatStatus, readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
+    const symbols = args.tickersFile || args.tickers ? readSymbols(args) : undefined;
+    const status = await readWarehouseStatus(config.warehouseDir, { log, clock, symbols, runs: args.runs });
+    process.stdout.write(args.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+  },
+};
+
+export default command;
