@@ -144,6 +144,14 @@ describe('backup and restore', () => {
     const before = await queryEverything(warehouse);
     const { manifest } = await createBackup({ warehouseDir: warehouse, log, clock: systemClock });
     expect(manifest.files.some((f) => f.path.startsWith('backups/'))).toBe(false);
+    const inside = path.join(warehouse, 'second-disk');
+    const other = await createBackup({
+      warehouseDir: warehouse,
+      backupsDir: inside,
+      log,
+      clock: systemClock,
+    });
+    expect(other.manifest.files.map((f) => f.path)).toEqual(manifest.files.map((f) => f.path));
 
     await withDuckDb(path.join(warehouse, 'etl.duckdb'), (run) =>
       run('DELETE FROM bars WHERE symbol = $$SYM1$$'),
@@ -157,6 +165,7 @@ describe('backup and restore', () => {
     const result = await restoreBackup({ warehouseDir: warehouse, id: manifest.id, log, clock: systemClock });
     expect(result.keptLive).toEqual(['audit.jsonl', 'members.json']);
     expect(result.replaced).toEqual(['books.duckdb', 'catalog.duckdb', 'etl.duckdb', 'lake', 'reports']);
+    expect((await verifyBackup(other.dir)).ok).toBe(true); // a snapshot folder inside the warehouse survives
     expect(await queryEverything(warehouse)).toEqual(before);
     expect(fs.existsSync(path.join(warehouse, 'catalog.duckdb'))).toBe(false);
     expect(fs.readdirSync(path.join(warehouse, 'reports'))).toEqual(['backtest-1.html']);

@@ -1,5 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { MANIFEST_FILE } from './backup-manifest.ts';
+import { SNAPSHOT_ID } from './backup-paths.ts';
+
+/** True when a folder holds snapshots (a `--to` target inside the warehouse): never snapshot or replace it. */
+function holdsSnapshots(dir: string): boolean {
+  try {
+    return fs
+      .readdirSync(dir)
+      .some(
+        (name) =>
+          SNAPSHOT_ID.test(name.replace(/\.partial$/, '')) &&
+          (name.endsWith('.partial') || fs.existsSync(path.join(dir, name, MANIFEST_FILE))),
+      );
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Top-level entries of the warehouse folder that are not part of its state: snapshots themselves, per-command
@@ -19,14 +36,19 @@ function isTransient(name: string): boolean {
 /**
  * The top-level names a snapshot covers in a warehouse folder: every store (`etl.duckdb`, `books.duckdb`, their
  * `.wal` files, `catalog.duckdb`), the lake, reports, members and the audit log; not backups, logs or locks.
- * `exclude` names absolute folders to leave out as well (a `--to` target inside the warehouse).
+ * `exclude` names absolute folders to leave out as well; any folder holding snapshots is left out anyway.
  */
 export function warehouseStateEntries(warehouseDir: string, exclude: string[] = []): string[] {
   if (!fs.existsSync(warehouseDir)) return [];
   const excluded = new Set(exclude.map((d) => path.resolve(d)));
   return fs
     .readdirSync(warehouseDir)
-    .filter((name) => !isTransient(name) && !excluded.has(path.resolve(warehouseDir, name)))
+    .filter(
+      (name) =>
+        !isTransient(name) &&
+        !excluded.has(path.resolve(warehouseDir, name)) &&
+        !holdsSnapshots(path.join(warehouseDir, name)),
+    )
     .sort();
 }
 
