@@ -13,6 +13,8 @@ ordered as (
     lag(bar_start_at) over w as previous_bar_start_at
   from bars
   where close > 0
+    -- why: read a little before quality_since so the first bar after it still has its predecessor
+    and session_date >= coalesce(getvariable('quality_since'), date '1900-01-01') - interval 14 day
   window w as (partition by symbol, interval order by bar_start_at)
 ),
 

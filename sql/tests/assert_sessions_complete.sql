@@ -1,8 +1,8 @@
 -- Bars expected from the calendar against bars present, per symbol, interval and session, listing the gaps.
 -- Grain: symbol, interval, session_date, for the sessions from each symbol's first to its last loaded session
--- (on or after the quality_since variable). Counts come from the coverage mart; the gaps are the missing
--- starts of FMP's grid from the 09:30 open to the close (13:00 on early closes; 4hour bars at 09:30 and 12:30),
--- shown in New York time. Extended-hours bars are not counted.
+-- (on or after the quality_since variable). Counts come from the coverage mart; only the sessions it finds
+-- short are expanded into FMP's grid (09:30 open to the close, 13:00 on early closes; 4hour bars at 09:30 and
+-- 12:30) to list the missing bar starts, in New York time. Extended-hours bars are not counted.
 -- A row is an error when the whole session is missing, a warning when only some bars are (thin symbols have
 -- minutes without trades, and FMP sends no bar for them).
 -- severity: per row
@@ -12,37 +12,33 @@ interval_minutes (interval, minutes) as (
   values ('1min', 1), ('5min', 5), ('15min', 15), ('30min', 30), ('1hour', 60), ('4hour', 180)
 ),
 
-bars as (
-  select symbol, interval, bar_start_at, session_date
-  from bars
+short_sessions as (
+  select symbol, interval, session_date, expected_bars, actual_bars
+  from coverage
   where session_date >= coalesce(getvariable('quality_since'), date '1900-01-01')
+    and actual_bars < expected_bars
 ),
 
-loaded_ranges as (
-  select symbol, interval, min(session_date) as first_session, max(session_date) as last_session
+bars as (
+  select symbol, interval, bar_start_at
   from bars
-  group by all
-),
-
-grid as (
-  select
-    r.symbol,
-    r.interval,
-    s.session_date,
-    k.step,
-    m.minutes,
-    s.open_at + to_minutes(k.step * m.minutes) as bar_start_at,
-    s.close_at
-  from loaded_ranges as r
-  join interval_minutes as m using (interval)
-  join sessions as s on s.session_date between r.first_session and r.last_session
-  cross join range(0, 390) as k(step)
+  semi join short_sessions using (symbol, interval, session_date)
 ),
 
 expected as (
-  select symbol, interval, session_date, step, minutes, bar_start_at
-  from grid
-  where bar_start_at < close_at and (interval <> '4hour' or step < 2)
+  -- why: only the short sessions are expanded, so the cost follows the defects, not the warehouse's size
+  select
+    c.symbol,
+    c.interval,
+    c.session_date,
+    k.step,
+    s.open_at + to_minutes(k.step * m.minutes) as bar_start_at
+  from short_sessions as c
+  join interval_minutes as m using (interval)
+  join sessions as s using (session_date)
+  cross join range(0, 390) as k(step)
+  where s.open_at + to_minutes(k.step * m.minutes) < s.close_at
+    and (c.interval <> '4hour' or k.step < 2)
 ),
 
 missing as (
@@ -74,12 +70,6 @@ gap_lists as (
   group by all
 ),
 
-counts as (
-  select symbol, interval, session_date, expected_bars, actual_bars
-  from coverage
-  where session_date >= coalesce(getvariable('quality_since'), date '1900-01-01')
-),
-
 final as (
   select
     c.symbol,
@@ -90,9 +80,8 @@ final as (
     (c.expected_bars - c.actual_bars)::integer as missing_bars,
     g.gaps_new_york,
     case when c.actual_bars = 0 then 'error' else 'warn' end as severity
-  from counts as c
+  from short_sessions as c
   left join gap_lists as g using (symbol, interval, session_date)
-  where c.actual_bars < c.expected_bars
 )
 
 select * from final order by symbol, interval, session_date
