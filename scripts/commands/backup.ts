@@ -134,6 +134,12 @@ const command: CommandModule<object, CreateArgs> = {
         describe: 'print the manifest summary as JSON',
       }) as Argv<CreateArgs>,
   handler: async (args) => {
+    // why: the CLI root reports yargs usage errors after the handler ran; a mistyped subcommand must not back up.
+    const extra = (args as { _?: unknown[] })._?.slice(1) ?? [];
+    if (extra.length)
+      throw new UsageError(
+        `unknown backup subcommand ${JSON.stringify(String(extra[0]))}: use list or verify`,
+      );
     if (args.wait !== undefined && (!Number.isFinite(args.wait) || args.wait < 0))
       throw new UsageError(`--wait ${args.wait} is not a number of seconds ≥ 0`);
     const ctx = createContext({ logFileName: 'backup.log' });

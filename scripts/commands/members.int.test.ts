@@ -167,4 +167,19 @@ describe('mqs members, backup, restore and quality', () => {
     expect(everything).toContain('backup written'); // the logs were read
     for (const token of tokens) expect(everything).not.toContain(token.slice('mqs_12345678_'.length));
   });
+
+  it('refuse a mistyped subcommand or a missing argument before touching the warehouse', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-ops-cli-'));
+    dirs.push(root);
+    const warehouse = path.join(root, 'warehouse');
+    const env = { ...process.env, WAREHOUSE_DIR: warehouse, MEMBER_AUTH_TOKEN: '', FMP_API_KEY: '' };
+    const typo = spawnSync(process.execPath, [mqs, 'backup', 'lst'], { encoding: 'utf8', env });
+    expect([typo.status, typo.stderr]).toEqual([
+      2,
+      expect.stringContaining('unknown backup subcommand "lst"'),
+    ]);
+    const noId = spawnSync(process.execPath, [mqs, 'restore'], { encoding: 'utf8', env });
+    expect([noId.status, noId.stderr]).toEqual([2, expect.stringContaining('name the snapshot to restore')]);
+    expect(fs.existsSync(warehouse)).toBe(false);
+  });
 });

@@ -28,6 +28,12 @@ async function ops() {
   return { ...access, ...store, ...audit };
 }
 
+// why: the CLI root reports a missing positional only after the handler ran; refuse before doing anything.
+function requireName(name: string | undefined, subcommand: string): string {
+  if (!name) throw new UsageError(`name the member: mqs members ${subcommand} NAME`);
+  return name;
+}
+
 function printToken(name: string, token: string): void {
   // why: the token goes to stdout once and nowhere else; only its scrypt hash is kept.
   process.stdout.write(
@@ -55,6 +61,7 @@ const add: CommandModule<object, AddArgs> = {
       }),
   handler: async (args) => {
     const ctx = createContext({ logFileName: 'members.log' });
+    requireName(args.name, 'add');
     const { runAuthorized, openMemberStore, parseRole } = await ops();
     const role = parseRole(args.role);
     const { member, token } = await runAuthorized(
@@ -74,6 +81,7 @@ const rotate: CommandModule<object, NameArgs> = {
   describe: "replace a member's token; the old one stops working at once (admin)",
   builder: (y) => y.positional('name', { type: 'string', demandOption: true }),
   handler: async (args) => {
+    requireName(args.name, 'rotate');
     const ctx = createContext({ logFileName: 'members.log' });
     const { runAuthorized, openMemberStore } = await ops();
     const { member, token } = await runAuthorized(ctx, 'admin', `members rotate ${args.name}`, (who) =>
@@ -88,6 +96,7 @@ const revoke: CommandModule<object, NameArgs> = {
   describe: 'revoke a member; their token is refused from now on (admin)',
   builder: (y) => y.positional('name', { type: 'string', demandOption: true }),
   handler: async (args) => {
+    requireName(args.name, 'revoke');
     const ctx = createContext({ logFileName: 'members.log' });
     const { runAuthorized, openMemberStore } = await ops();
     const member = await runAuthorized(ctx, 'admin', `members revoke ${args.name}`, (who) =>

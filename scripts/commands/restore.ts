@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { UsageError } from '../../etl/core/errors.ts';
 import { createContext } from '../context.ts';
 
 interface Args {
@@ -24,6 +25,8 @@ const command: CommandModule<object, Args> = {
           "also restore the snapshot's member list (default: keep the live one, so revoked tokens stay revoked)",
       }),
   handler: async (args) => {
+    if (!args.id)
+      throw new UsageError('name the snapshot to restore: mqs restore ID (mqs backup list shows them)');
     const ctx = createContext({ logFileName: 'restore.log' });
     const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { restoreBackup } = await import('../../etl/ops/restore-backup.ts');
