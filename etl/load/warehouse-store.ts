@@ -78,6 +78,15 @@ export interface LoadSummary {
   [field: string]: unknown;
 }
 
+interface StagedState {
+  key: WindowKey;
+  status: WindowStatus;
+  rowCount: number;
+  /** Undefined leaves the window's quarantine rows alone (a failure). */
+  quarantined: readonly QuarantinedBar[] | undefined;
+  error: string | null;
+}
+
 export interface StoreOptions {
   log: Logger;
   clock: Clock;
@@ -164,6 +173,16 @@ export class WarehouseStore {
     await connection.run(
       `create or replace temp table stg_bars (${BAR_COLUMNS.map(([n, t]) => `${n} ${t.toString()}`).join(', ')})`,
     );
+    await connection.run(
+      `create or replace temp table stg_windows (dataset varchar, symbol varchar, interval varchar,
+       from_date varchar, to_date varchar, status varchar, row_count bigint, quarantined_count bigint,
+       error varchar, replace_quarantine boolean)`,
+    );
+    await connection.run(
+      `create or replace temp table stg_quarantine (dataset varchar, symbol varchar, interval varchar,
+       from_date varchar, to_date varchar, label varchar, reason varchar, open double, high double, low double,
+       close double, volume double)`,
+    );
     for (const spec of Object.values(SMALL_DATASETS))
       await connection.run(`create or replace temp table stg_${spec.table} (${spec.staging})`);
     return new WarehouseStore(connection, instance, options);
@@ -200,9 +219,11 @@ export class WarehouseStore {
   async commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult> {
     if (commits.length === 0) return { inserted: 0, replaced: 0 };
     const con = this.connection;
+    const startedAt = performance.now();
     await con.run('delete from stg_bars');
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
+    const ranges = new Map<string, [number, number][]>();
     const appender = new BarBatchAppender(
       await con.createAppender('stg_bars', 'main', 'temp'),
       BAR_COLUMNS.map(([, t]) => t),
@@ -211,15 +232,41 @@ export class WarehouseStore {
       for (const commit of commits) {
         const c = barColumnsOf(commit.batch);
         if (c.length === 0) continue;
-        lo = Math.min(lo, Number(c.barStartAt[0]));
-        hi = Math.max(hi, Number(c.barStartAt[c.length - 1]));
+        const first = Number(c.barStartAt[0]);
+        const last = Number(c.barStartAt[c.length - 1]);
+        lo = Math.min(lo, first);
+        hi = Math.max(hi, last);
+        const seriesKey = `${commit.window.symbol}\u0000${commit.window.interval}`;
+        ranges.set(seriesKey, [...(ranges.get(seriesKey) ?? []), [first, last]]);
         appender.append(commit.batch);
       }
     } finally {
       appender.close();
     }
+    // why: two windows of one series in the same call may share bars; the later one wins, as it would have in
+    // two calls, and the staging must not hold a key twice or the anti-join would insert it twice.
+    const overlapping = [...ranges.values()].some((list) =>
+      list.sort((a, b) => a[0] - b[0]).some((range, i) => i > 0 && range[0] <= list[i - 1]![1]),
+    );
+    if (overlapping) {
+      await con.run(
+        `create or replace temp table stg_bars as select * from stg_bars
+         qualify row_number() over (partition by symbol, interval, bar_start_at order by rowid desc) = 1`,
+      );
+    }
+    await this.stageStates(
+      commits.map((commit) => ({
+        key: { dataset: 'bars', ...commit.window },
+        status: commit.batch.numRows > 0 ? 'loaded' : 'empty',
+        rowCount: commit.batch.numRows,
+        quarantined: commit.quarantined,
+        error: null,
+      })),
+    );
     const hasRows = lo <= hi;
-    return this.inTransaction(async () => {
+    let mergedAt = 0;
+    const stagedAt = performance.now();
+    const result = await this.inTransaction(async () => {
       let inserted = 0;
       let replaced = 0;
       if (hasRows) {
@@ -243,21 +290,22 @@ export class WarehouseStore {
         if (inserted > 0) await this.markDirty('bars', `select distinct ${BARS_PARTITION_SQL} from stg_bars`);
         inserted -= replaced;
       }
-      for (const commit of commits) {
-        const rows = commit.batch.numRows;
-        const key: WindowKey = { dataset: 'bars', ...commit.window };
-        await this.replaceQuarantine(key, commit.quarantined, loadId);
-        await this.writeState(
-          key,
-          rows > 0 ? 'loaded' : 'empty',
-          rows,
-          commit.quarantined.length,
-          loadId,
-          null,
-        );
-      }
+      mergedAt = performance.now();
+      await this.writeStagedStates(loadId);
       return { inserted, replaced };
     });
+    const done = performance.now();
+    this.options.log.debug(
+      {
+        windows: commits.length,
+        ...result,
+        stageMs: Math.round(stagedAt - startedAt),
+        mergeMs: Math.round(mergedAt - stagedAt),
+        stateMs: Math.round(done - mergedAt),
+      },
+      'intraday windows committed',
+    );
+    return result;
   }
 
   commitEod(window: Omit<WindowKey, 'dataset' | 'interval'>, bars: readonly FmpEodBar[], loadId: number) {
@@ -315,7 +363,10 @@ export class WarehouseStore {
 
   /** Marks a window failed (attempts + 1) with the error's message; its stored rows stay as they were. */
   async recordFailure(key: WindowKey, error: unknown, loadId: number): Promise<void> {
-    await this.inTransaction(() => this.writeState(key, 'failed', 0, 0, loadId, errorMessage(error)));
+    await this.stageStates([
+      { key, status: 'failed', rowCount: 0, quarantined: undefined, error: errorMessage(error) },
+    ]);
+    await this.inTransaction(() => this.writeStagedStates(loadId));
   }
 
   /** Window states, optionally of one dataset / symbol / interval / status. */
@@ -345,6 +396,31 @@ export class WarehouseStore {
       loadId: Number(r.load_id),
       error: r.error === null ? null : String(r.error),
       updatedAt: Number(r.updated_at),
+    }));
+  }
+
+  /** Quarantined bars of a dataset (default all), with their window, oldest window first. */
+  async quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]> {
+    const reader = await this.connection.runAndReadAll(
+      `select dataset, symbol, interval, strftime(from_date, '%Y-%m-%d') as "from", strftime(to_date, '%Y-%m-%d') as "to",
+              label, reason, open, high, low, close, volume
+       from quarantine ${symbol === undefined ? '' : 'where symbol = $symbol'}
+       order by dataset, symbol, interval, from_date, label`,
+      symbol === undefined ? {} : { symbol },
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      dataset: r.dataset as Dataset,
+      symbol: String(r.symbol),
+      interval: String(r.interval),
+      from: String(r.from),
+      to: String(r.to),
+      label: String(r.label),
+      reason: String(r.reason),
+      open: Number(r.open),
+      high: Number(r.high),
+      low: Number(r.low),
+      close: Number(r.close),
+      volume: Number(r.volume),
     }));
   }
 
@@ -421,6 +497,9 @@ export class WarehouseStore {
       appender.closeSync();
     }
     const key: WindowKey = { dataset: spec.table, interval: '', ...window };
+    await this.stageStates([
+      { key, status: rows > 0 ? 'loaded' : 'empty', rowCount: rows, quarantined: [], error: null },
+    ]);
     return this.inTransaction(async () => {
       await con.run(`create or replace temp table ${staging}_typed as select ${spec.typed} from ${staging}`);
       const on = spec.keys.map((k) => `t.${k} = s.${k}`).join(' and ');
@@ -437,7 +516,7 @@ export class WarehouseStore {
       if (inserted > 0)
         await this.markDirty(spec.table, `select distinct ${spec.partition} from ${staging}_typed`);
       inserted -= replaced;
-      await this.writeState(key, rows > 0 ? 'loaded' : 'empty', rows, 0, loadId, null);
+      await this.writeStagedStates(loadId);
       return { inserted, replaced };
     });
   }
@@ -450,80 +529,78 @@ export class WarehouseStore {
     );
   }
 
-  private async replaceQuarantine(
-    key: WindowKey,
-    bars: readonly QuarantinedBar[],
-    loadId: number,
-  ): Promise<void> {
+  /**
+   * Stages state rows (and, unless `quarantined` is undefined, the window's quarantine rows) in temp tables.
+   * why: appenders run outside the transaction; the staged rows are written by writeStagedStates inside it.
+   */
+  private async stageStates(entries: readonly StagedState[]): Promise<void> {
     const con = this.connection;
-    const keyParams = {
-      dataset: key.dataset,
-      symbol: key.symbol,
-      interval: key.interval,
-      from: key.from,
-      to: key.to,
-    };
-    await con.run(
-      `delete from quarantine where dataset = $dataset and symbol = $symbol and interval = $interval
-       and from_date = $from::date and to_date = $to::date`,
-      keyParams,
-    );
-    for (const bar of bars) {
-      await con.run(
-        `insert into quarantine values ($dataset, $symbol, $interval, $from::date, $to::date, $label, $reason,
-         $open::double, $high::double, $low::double, $close::double, $volume::double, $loadId)`,
-        {
-          ...keyParams,
-          label: bar.label,
-          reason: bar.reason,
-          // why: quarantined values may be NaN or Infinity; DuckDB stores those as doubles.
-          open: String(bar.open),
-          high: String(bar.high),
-          low: String(bar.low),
-          close: String(bar.close),
-          volume: String(bar.volume),
-          loadId,
-        },
-      );
+    await con.run('delete from stg_windows');
+    await con.run('delete from stg_quarantine');
+    const windows = await con.createAppender('stg_windows', 'main', 'temp');
+    const quarantine = await con.createAppender('stg_quarantine', 'main', 'temp');
+    try {
+      for (const entry of entries) {
+        const k = entry.key;
+        const keyCells = (a: typeof windows) => {
+          a.appendVarchar(k.dataset);
+          a.appendVarchar(k.symbol);
+          a.appendVarchar(k.interval);
+          a.appendVarchar(k.from);
+          a.appendVarchar(k.to);
+        };
+        keyCells(windows);
+        windows.appendVarchar(entry.status);
+        windows.appendBigInt(BigInt(entry.rowCount));
+        windows.appendBigInt(BigInt(entry.quarantined?.length ?? 0));
+        if (entry.error === null) windows.appendNull();
+        else windows.appendVarchar(entry.error);
+        windows.appendBoolean(entry.quarantined !== undefined);
+        windows.endRow();
+        for (const bar of entry.quarantined ?? []) {
+          keyCells(quarantine);
+          quarantine.appendVarchar(bar.label);
+          quarantine.appendVarchar(bar.reason);
+          for (const value of [bar.open, bar.high, bar.low, bar.close, bar.volume])
+            quarantine.appendDouble(value);
+          quarantine.endRow();
+        }
+      }
+    } finally {
+      windows.closeSync();
+      quarantine.closeSync();
     }
   }
 
-  private async writeState(
-    key: WindowKey,
-    status: WindowStatus,
-    rowCount: number,
-    quarantinedCount: number,
-    loadId: number,
-    error: string | null,
-  ): Promise<void> {
+  /** Replaces the staged windows' state rows (attempts + 1) and quarantine rows; call inside the transaction. */
+  private async writeStagedStates(loadId: number): Promise<void> {
     const con = this.connection;
-    const keyParams = {
-      dataset: key.dataset,
-      symbol: key.symbol,
-      interval: key.interval,
-      from: key.from,
-      to: key.to,
-    };
-    const where = `dataset = $dataset and symbol = $symbol and interval = $interval
-       and from_date = $from::date and to_date = $to::date`;
-    const previous = (
-      await con.runAndReadAll(`select max(attempts) from windows where ${where}`, keyParams)
-    ).getRowsJS();
-    const attempts = Number(previous[0]?.[0] ?? 0) + 1;
-    await con.run(`delete from windows where ${where}`, keyParams);
+    const key = `o.dataset = n.dataset and o.symbol = n.symbol and o.interval = n.interval
+      and o.from_date = n.from_date and o.to_date = n.to_date`;
     await con.run(
-      `insert into windows values ($dataset, $symbol, $interval, $from::date, $to::date, $status, $attempts,
-       $rowCount, $quarantinedCount, $loadId, $error::varchar, ${microsToTimestamp('$now')})`,
-      {
-        ...keyParams,
-        status,
-        attempts,
-        rowCount,
-        quarantinedCount,
-        loadId,
-        error,
-        now: BigInt(this.options.clock.now()) * 1000n,
-      },
+      `create or replace temp table stg_windows_typed as
+       select n.dataset, n.symbol, n.interval, n.from_date::date as from_date, n.to_date::date as to_date,
+              n.status, n.row_count, n.quarantined_count, n.error, n.replace_quarantine
+       from stg_windows n`,
+    );
+    await con.run(
+      `create or replace temp table stg_windows_next as
+       select n.dataset, n.symbol, n.interval, n.from_date, n.to_date, n.status,
+              (coalesce(max(o.attempts), 0) + 1)::integer as attempts, n.row_count, n.quarantined_count,
+              $loadId::bigint as load_id, n.error, ${microsToTimestamp('$now')} as updated_at
+       from stg_windows_typed n left join windows o on ${key}
+       group by all`,
+      { loadId, now: BigInt(this.options.clock.now()) * 1000n },
+    );
+    await con.run(`delete from windows o using stg_windows_typed n where ${key}`);
+    await con.run('insert into windows select * from stg_windows_next');
+    await con.run(`delete from quarantine o using stg_windows_typed n where ${key} and n.replace_quarantine`);
+    await con.run(
+      `insert into quarantine
+       select dataset, symbol, interval, from_date::date, to_date::date, label, reason, open, high, low, close,
+              volume, $loadId::bigint
+       from stg_quarantine`,
+      { loadId },
     );
   }
 

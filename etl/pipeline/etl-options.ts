@@ -37,6 +37,8 @@ export interface EtlOptions {
   extended: boolean;
   dryRun: boolean;
   json: boolean;
+  /** Calendar days per intraday request, overriding the plan's defaults (benchmarks, tests). */
+  windowDays?: Partial<Record<IntradayInterval, number>>;
 }
 
 const FIRST_DATE = `${CALENDAR_FIRST_YEAR}-01-01`;

@@ -65,12 +65,12 @@ describe('planWindows', () => {
     failedWindows: [],
   };
 
-  it('plans every session from --from to --to for a new series', () => {
+  it('plans every session from --from to --to for a new series, oldest dates first', () => {
     const plan = planWindows({ ...base, from: '2024-03-04', to: '2024-03-15' });
     expect(plan.windows.map((w) => `${w.symbol} ${w.from}..${w.to}`)).toEqual([
       'AAPL 2024-03-04..2024-03-08',
-      'AAPL 2024-03-11..2024-03-15',
       'MSFT 2024-03-04..2024-03-08',
+      'AAPL 2024-03-11..2024-03-15',
       'MSFT 2024-03-11..2024-03-15',
     ]);
     expect(plan.sessions).toBe(20);

@@ -209,6 +209,9 @@ export function planWindows(input: PlanInput): Plan {
       }
     }
   }
+  // why: date-major order keeps each load batch within a few days, so the merge's anti-join only touches the newest
+  // part of the bars table (DuckDB prunes by min/max of bar_start_at) instead of all of it.
+  fresh.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
   const windows = [...retries, ...fresh];
   return { windows, sessions: windows.reduce((n, w) => n + w.sessions, 0) };
 }

@@ -113,6 +113,7 @@ export async function planRun(
     to: options.to,
     stored,
     failedWindows: failed,
+    windowDays: options.windowDays,
   });
 }
 
@@ -255,6 +256,7 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       classify: classifyFailure,
       maxInFlight: deps.concurrency,
       maxBuffered: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
+      maxPerLoad: deps.maxBuffered ?? Math.max(16, deps.concurrency * 4),
       onEvent: (event) => progress.onEvent(event),
       signal: deps.signal,
     });

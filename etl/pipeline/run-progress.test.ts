@@ -13,7 +13,7 @@ function manualClock(start: number): Clock & { advance(ms: number): void } {
   return { now: () => now, sleep: async (ms) => advance(ms), advance };
 }
 
-const plan = planWindows({
+const base = planWindows({
   symbols: ['AAPL', 'MSFT'],
   intervals: ['1min'],
   datasets: ['intraday'],
@@ -22,6 +22,8 @@ const plan = planWindows({
   stored: [],
   failedWindows: [],
 });
+// AAPL's two windows, then MSFT's.
+const plan = { ...base, windows: [...base.windows].sort((a, b) => a.symbol.localeCompare(b.symbol)) };
 
 describe('RunProgress', () => {
   it('counts symbols and windows done, rows, request rate and an ETA', () => {

@@ -160,6 +160,49 @@ describe('warehouse writer', () => {
     await writer.finishLoad(loadId, { status: 'partial', failed: 1 });
   });
 
+  it('stores quarantined bars with their window once, however often the window is committed', async () => {
+    writer = await open();
+    const loadId = await writer.beginLoad('test');
+    const day: IntradayWindow = { symbol: 'AAPL', interval: '5min', from: '2024-03-04', to: '2024-03-04' };
+    const columns = fixtureIntradayColumns('AAPL', '5min', day.from, day.to);
+    columns.high[0] = columns.low[0]! - 1; // the newest bar breaks OHLC sanity
+    const t = transformIntraday(day, columns, { loadId });
+    await writer.commitIntraday([t], loadId);
+    await writer.commitIntraday([t], loadId);
+    expect(await writer.quarantined('AAPL')).toMatchObject([
+      {
+        dataset: 'bars',
+        from: '2024-03-04',
+        label: '2024-03-04 15:55:00',
+        reason: 'high is below open, close or low',
+      },
+    ]);
+    expect((await writer.windowStates())[0]).toMatchObject({
+      rowCount: 77,
+      quarantinedCount: 1,
+      attempts: 2,
+    });
+  });
+
+  it('stores a bar once when windows committed together overlap', async () => {
+    writer = await open();
+    const loadId = await writer.beginLoad('test');
+    const monday: IntradayWindow = { ...week, to: week.from };
+    await writer.commitIntraday([commitOf(week, loadId), commitOf(monday, loadId, 1)], loadId);
+    await writer.publish();
+    writer.close();
+    writer = undefined;
+    const rows = await query(
+      `select count(*) n, count(distinct bar_start_at) k, sum(close) c from bars where session_date = date '2024-03-04'`,
+    );
+    const later = fixtureIntradayColumns('AAPL', '5min', monday.from, monday.to, 1);
+    expect(rows[0]).toMatchObject({ n: '78', k: '78' });
+    expect(Number(rows[0]!.c)).toBeCloseTo(
+      later.close.reduce((a, b) => a + b, 0),
+      6,
+    );
+  });
+
   it('stores splits, dividends and daily bars, and adjusts bars for splits in the views', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');

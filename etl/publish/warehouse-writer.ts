@@ -18,6 +18,7 @@ import {
   type WindowKey,
   type WindowState,
 } from '../load/warehouse-store.ts';
+import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 import { CATALOG_FILE, catalogFingerprint, writeCatalog } from './catalog.ts';
 import { type PublishResult, publishLake } from './publish-lake.ts';
 import { lakeDirOf } from './warehouse-reader.ts';
@@ -60,6 +61,8 @@ export interface WarehouseWriter {
     filter?: Partial<Pick<WindowState, 'dataset' | 'symbol' | 'interval' | 'status'>>,
   ): Promise<WindowState[]>;
   failedWindows(): Promise<WindowState[]>;
+  /** Bars that failed validation, with their window (optionally of one symbol). */
+  quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]>;
   watermarks(): Promise<Watermark[]>;
   /** Partitions changed since the last publish. */
   dirtyPartitions(): Promise<{ dataset: Dataset; partition: string }[]>;
@@ -102,6 +105,7 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
     recordFailure: (window, error, loadId) => store.recordFailure(window, error, loadId),
     windowStates: (filter) => store.windowStates(filter),
     failedWindows: () => store.failedWindows(),
+    quarantined: (symbol) => store.quarantined(symbol),
     watermarks: () => store.watermarks(),
     dirtyPartitions: () => store.dirtyPartitions(),
     publish: async () => {

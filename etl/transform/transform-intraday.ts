@@ -128,22 +128,23 @@ export function transformIntraday(
     u32[2 * i + 1] = hi;
   };
 
+  // why: no object or closure per row in this loop (it runs for every bar of a backfill).
+  const quarantine = (i: number, reason: string) =>
+    quarantined.push({
+      label: wallLabel(wallMs[i]!),
+      reason,
+      open: open[i]!,
+      high: high[i]!,
+      low: low[i]!,
+      close: close[i]!,
+      volume: volume[i]!,
+    });
+
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     const wall = wallMs[i]!;
-    const bar = { o: open[i]!, h: high[i]!, l: low[i]!, c: close[i]!, v: volume[i]! };
-    const quarantine = (reason: string) =>
-      quarantined.push({
-        label: wallLabel(wall),
-        reason,
-        open: bar.o,
-        high: bar.h,
-        low: bar.l,
-        close: bar.c,
-        volume: bar.v,
-      });
     if (!Number.isFinite(wall)) {
-      quarantine('bar time is not a valid date-time');
+      quarantine(i, 'bar time is not a valid date-time');
       continue;
     }
     const day = Math.floor(wall / MS_PER_DAY);
@@ -165,33 +166,37 @@ export function transformIntraday(
       }
     }
     if (dayProblem || !session) {
-      quarantine(dayProblem ?? 'no session');
+      quarantine(i, dayProblem ?? 'no session');
       continue;
     }
-    const problem = ohlcvProblem(bar.o, bar.h, bar.l, bar.c, bar.v);
+    const bo = open[i]!;
+    const bh = high[i]!;
+    const bl = low[i]!;
+    const bc = close[i]!;
+    const bv = volume[i]!;
+    const problem = ohlcvProblem(bo, bh, bl, bc, bv);
     if (problem) {
-      quarantine(problem);
+      quarantine(i, problem);
       continue;
     }
     const wallOfDay = wall - day * MS_PER_DAY;
     const startMs = wallOfDay >= SAFE_WALL_OF_DAY_MS ? wall + dayOffsetMs : nyWallMsToUtcMs(wall);
-    const shares = Math.round(bar.v);
+    const shares = Math.round(bv);
     if (startMs === previousStartMs) {
       const j = kept - 1;
-      const same =
-        o[j] === bar.o && h[j] === bar.h && l[j] === bar.l && c[j] === bar.c && Number(vol[j]) === shares;
+      const same = o[j] === bo && h[j] === bh && l[j] === bl && c[j] === bc && Number(vol[j]) === shares;
       if (same) duplicatesDropped++;
-      else quarantine(`conflicting duplicate of the bar at ${utcMsToFmpDateTime(startMs)}`);
+      else quarantine(i, `conflicting duplicate of the bar at ${utcMsToFmpDateTime(startMs)}`);
       continue;
     }
     previousStartMs = startMs;
     setI64(start32, kept, startMs * MS_PER_US);
     setI64(end32, kept, barEndAt(startMs, window.interval, session) * MS_PER_US);
     sessionDate[kept] = day;
-    o[kept] = bar.o;
-    h[kept] = bar.h;
-    l[kept] = bar.l;
-    c[kept] = bar.c;
+    o[kept] = bo;
+    h[kept] = bh;
+    l[kept] = bl;
+    c[kept] = bc;
     setI64(vol32, kept, shares);
     kept++;
   }

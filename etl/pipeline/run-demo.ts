@@ -1,0 +1,124 @@
+/**
+ * `mqs demo` (`npm run demo`): the main job end to end on the built-in simulator — ETL of the sample tickers for
+ * the last two weeks of sessions into WAREHOUSE_DIR, a few rows from the marts, then the portfolios' demo
+ * backtest when one is provided (see DEMO_BACKTEST_MODULE).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lastCompletedSession } from '../core/calendar.ts';
+import { addDays } from '../core/time.ts';
+import { resolveEtlOptions } from './etl-options.ts';
+import type { AppContextLike } from './fmp-connection.ts';
+import { formatTable } from './format-table.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_TICKERS_FILE = path.join(ROOT, 'scripts', 'demo-tickers.txt');
+
+/**
+ * The hook for the portfolios part: when this module exists, the demo imports it after the ETL and awaits its
+ * default export `(input: DemoBacktestInput) => Promise<void>`, which runs a backtest over the demo's bars and
+ * prints what it wants to stdout.
+ */
+export const DEMO_BACKTEST_MODULE = path.join(ROOT, 'portfolios', 'demo-backtest.ts');
+
+export interface DemoBacktestInput extends AppContextLike {
+  warehouseDir: string;
+  symbols: string[];
+  /** New York session dates of the demo's bars, inclusive. */
+  from: string;
+  to: string;
+  out: (text: string) => void;
+}
+
+export async function runDemo(context: AppContextLike, out: (text: string) => void): Promise<void> {
+  const { log, clock } = context;
+  // why: the demo always runs on synthetic data, whatever FMP settings the environment holds.
+  const config = { ...context.config, fmpApiKey: undefined, fmpBaseUrl: undefined, rateLimitPerMin: 3000 };
+  const to = lastCompletedSession(clock.now()).date;
+  const from = addDays(to, -13);
+  const options = resolveEtlOptions({ tickersFile: DEMO_TICKERS_FILE, from, to }, clock.now());
+  out(`MQS Master demo: the built-in FMP simulator → ETL → warehouse (${config.warehouseDir})\n`);
+  out(
+    `ETL: ${options.symbols.length} sample tickers (${path.relative(process.cwd(), DEMO_TICKERS_FILE)}), 1-minute bars, EOD bars, splits and dividends, ${from}..${to}\n\n`,
+  );
+
+  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
+  const { openFmpConnection } = await import('./fmp-connection.ts');
+  const { runEtl } = await import('./run-etl.ts');
+  const { formatSummary } = await import('./run-summary.ts');
+  const writer = await openWarehouseWriter({
+    warehouseDir: config.warehouseDir,
+    log,
+    clock,
+    command: 'mqs demo',
+  });
+  try {
+    const fmp = await openFmpConnection({ config, log, clock });
+    try {
+      const summary = await runEtl(options, {
+        source: fmp.client,
+        counters: fmp.counters,
+        writer,
+        log,
+        clock,
+        concurrency: fmp.concurrency,
+        limitPerMin: fmp.limitPerMin,
+        progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+        args: { demo: true },
+      });
+      out(formatSummary(summary));
+    } finally {
+      await fmp.close();
+    }
+  } finally {
+    writer.close();
+  }
+
+  const { openWarehouseReader } = await import('../publish/warehouse-reader.ts');
+  const reader = await openWarehouseReader(config.warehouseDir);
+  try {
+    const daily = await reader.connection.runAndReadAll(
+      `select symbol, strftime(session_date, '%Y-%m-%d') as session, open, high, low, close, volume, bar_count
+       from bars_daily where session_date = (select max(session_date) from bars_daily) order by symbol limit 10`,
+    );
+    out('\nbars_daily (the latest session, from 1-minute bars):\n');
+    out(
+      `${formatTable(
+        daily.columnNames(),
+        daily
+          .getRowsJS()
+          .map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : (v as string | number)))),
+      )}\n`,
+    );
+    const coverage = await reader.connection.runAndReadAll(
+      `select count(distinct symbol) as symbols, count(*) as symbol_sessions, sum(actual_bars) as bars,
+              count(*) filter (actual_bars < expected_bars) as short_sessions
+       from coverage where interval = '1min'`,
+    );
+    const [symbols, sessions, bars, short] = coverage.getRowsJS()[0]!.map(Number);
+    out(
+      `\ncoverage: ${symbols} symbols, ${sessions} symbol-sessions, ${bars} one-minute bars, ${short} sessions short of the calendar (thin symbols)\n`,
+    );
+  } finally {
+    reader.close();
+  }
+  out(`\nQuery it yourself: npx mqs sql "from bars_daily limit 5"   ·   npx mqs status\n`);
+
+  if (fs.existsSync(DEMO_BACKTEST_MODULE)) {
+    const mod = (await import(pathToFileURL(DEMO_BACKTEST_MODULE).href)) as {
+      default: (input: DemoBacktestInput) => Promise<void>;
+    };
+    out('\n');
+    await mod.default({
+      config,
+      log,
+      clock,
+      warehouseDir: config.warehouseDir,
+      symbols: options.symbols,
+      from,
+      to,
+      out,
+    });
+  }
+}

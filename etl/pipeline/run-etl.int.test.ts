@@ -1,0 +1,270 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { silentLogger } from '../core/log.ts';
+import { nyDateTimeToUtcMs } from '../core/time.ts';
+import { acquireWriterLock } from '../core/writer-lock.ts';
+import { createFmpClient, type FmpClient } from '../extract/fmp-client.ts';
+import { openWarehouseReader } from '../publish/warehouse-reader.ts';
+import { openWarehouseWriter } from '../publish/warehouse-writer.ts';
+import { type Simulator, simIntradayColumns, simSessions, startSimulator } from '../sim/simulator.ts';
+import type { EtlOptions } from './etl-options.ts';
+import { countersOf } from './fmp-connection.ts';
+import { runEtl } from './run-etl.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = silentLogger();
+const dirs: string[] = [];
+const sims: Simulator[] = [];
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-int-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.close()));
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function options(symbols: string[], from: string, to: string): EtlOptions {
+  return {
+    symbols,
+    intervals: ['1min'],
+    datasets: ['intraday'],
+    from,
+    to,
+    concurrency: 8,
+    extended: false,
+    dryRun: false,
+    json: false,
+  };
+}
+
+function client(sim: Simulator, extra: Partial<Parameters<typeof createFmpClient>[0]> = {}): FmpClient {
+  return createFmpClient({
+    baseUrl: sim.url,
+    apiKey: sim.apiKey,
+    rateLimitPerMin: 1_000_000,
+    concurrency: 8,
+    timeoutMs: 10_000,
+    log,
+    ...extra,
+  });
+}
+
+async function etl(warehouseDir: string, fmp: FmpClient, opts: EtlOptions) {
+  const writer = await openWarehouseWriter({ warehouseDir, log, clock: systemClock });
+  try {
+    return await runEtl(opts, {
+      source: fmp,
+      counters: () => countersOf(fmp),
+      writer,
+      log,
+      clock: systemClock,
+      concurrency: 8,
+      limitPerMin: 1_000_000,
+    });
+  } finally {
+    writer.close();
+  }
+}
+
+/** Every bar of the lake equals what the simulator serves (raw prices), per symbol and session. */
+async function expectLakeEqualsSimulator(warehouseDir: string, symbols: string[], from: string, to: string) {
+  const reader = await openWarehouseReader(warehouseDir);
+  const sessions = simSessions().sessions;
+  try {
+    for (const symbol of symbols) {
+      const sim = simIntradayColumns(symbol, '1min', from, to, { seed: 1, nonadjusted: true });
+      const result = await reader.connection.runAndReadAll(
+        `select epoch_ms(bar_start_at) as t, strftime(session_date, '%Y-%m-%d') as d, open, high, low, close, volume
+         from bars where symbol = $symbol and interval = '1min' order by bar_start_at`,
+        { symbol },
+      );
+      const rows = result.getRowsJS();
+      expect(rows.length, `${symbol} bar count`).toBe(sim.length);
+      const simPerSession = new Map<string, number>();
+      const lakePerSession = new Map<string, number>();
+      for (let i = 0; i < sim.length; i++) {
+        const date = sessions[sim.sessionIndex[i]!]!.date;
+        simPerSession.set(date, (simPerSession.get(date) ?? 0) + 1);
+        const row = rows[i]!;
+        lakePerSession.set(String(row[1]), (lakePerSession.get(String(row[1])) ?? 0) + 1);
+        const minute = sim.minute[i]!;
+        const expected = [
+          nyDateTimeToUtcMs(date, Math.floor(minute / 60), minute % 60),
+          date,
+          sim.open[i],
+          sim.high[i],
+          sim.low[i],
+          sim.close[i],
+          sim.volume[i],
+        ];
+        const actual = [Number(row[0]), row[1], row[2], row[3], row[4], row[5], Number(row[6])];
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+          expect(actual, `${symbol} bar ${i}`).toEqual(expected);
+        }
+      }
+      expect(lakePerSession, `${symbol} bars per session`).toEqual(simPerSession);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+const UNIVERSE = Array.from({ length: 50 }, (_, i) => `T${String(i).padStart(2, '0')}X`);
+
+describe('mqs etl against the simulator', () => {
+  let sim: Simulator;
+  let warehouseDir: string;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ seed: 1 });
+    sims.push(sim);
+    warehouseDir = tempDir();
+  });
+
+  it('lands 50 tickers × 3 months of 1-minute bars equal to what the simulator serves', async () => {
+    const fmp = client(sim);
+    try {
+      const summary = await etl(warehouseDir, fmp, options(UNIVERSE, '2024-01-02', '2024-03-28'));
+      expect(summary.failed).toEqual([]);
+      // 61 sessions; 5-calendar-day windows from each Monday: 13 per symbol.
+      expect(summary.datasets[0]).toMatchObject({ dataset: 'intraday', windows_failed: 0 });
+      expect(sim.stats().requests).toBe(50 * 13);
+    } finally {
+      await fmp.close();
+    }
+    await expectLakeEqualsSimulator(warehouseDir, UNIVERSE, '2024-01-02', '2024-03-28');
+    // why: 1.2M bars through HTTP, DuckDB and Parquet on a shared 2-core machine; speed is the benchmark's job.
+  }, 240_000);
+
+  it('makes no data requests on a second run', async () => {
+    sim.resetStats();
+    const fmp = client(sim);
+    try {
+      const summary = await etl(warehouseDir, fmp, options(UNIVERSE, '2024-01-02', '2024-03-28'));
+      expect(summary.rows).toBe(0);
+      expect(summary.requests).toBe(0);
+    } finally {
+      await fmp.close();
+    }
+    expect(sim.stats().requests).toBe(0);
+  });
+});
+
+describe('mqs etl with faults, 429s and truncating caps', () => {
+  it('lands the data whole, lists failures that outlast the retries, and retries them first next run', async () => {
+    const start = Date.now();
+    // why: simulator and client count minutes (limits, pauses, backoff) by this clock; at 60× a "minute" passes
+    // every second, so the test sees 429s and their recovery without waiting real minutes.
+    const fastClock: Clock = {
+      now: () => start + (Date.now() - start) * 60,
+      sleep: (ms, signal) => systemClock.sleep(ms / 60, signal),
+    };
+    const sim = await startSimulator({
+      seed: 1,
+      clock: fastClock,
+      rateLimitPerMin: 30,
+      caps: { '1min': { calendarDays: 2 } },
+      faults: {
+        serverErrorShare: 0.25,
+        resetShare: 0.05,
+        truncateShare: 0.05,
+        malformedShare: 0.05,
+        limitReach200Share: 0.05,
+      },
+    });
+    sims.push(sim);
+    const warehouseDir = tempDir();
+    const symbols = ['AAPL', 'MSFT', 'BRK-B', 'T01X', 'T02X', 'T03X'];
+    const opts = options(symbols, '2024-03-04', '2024-03-22');
+    const fmp = client(sim, {
+      clock: fastClock,
+      retry: { maxAttempts: 2 },
+      breaker: { failureThreshold: 1_000 },
+    });
+    let first: Awaited<ReturnType<typeof etl>>;
+    try {
+      first = await etl(warehouseDir, fmp, opts);
+    } finally {
+      await fmp.close();
+    }
+    const stats = sim.stats();
+    expect(stats.faults.serverError).toBeGreaterThan(0);
+    expect(stats.rateLimited).toBeGreaterThan(0);
+    // With 2 attempts and a quarter of the calls answered 503, some windows fail for good and are listed.
+    expect(first.failed.length).toBeGreaterThan(0);
+    expect(first.failed[0]).toMatchObject({ dataset: 'intraday', interval: '1min' });
+
+    sim.configure({
+      faults: {
+        serverErrorShare: 0,
+        resetShare: 0,
+        truncateShare: 0,
+        malformedShare: 0,
+        limitReach200Share: 0,
+      },
+    });
+    sim.resetStats();
+    const retry = client(sim, { clock: fastClock });
+    try {
+      const second = await etl(warehouseDir, retry, opts);
+      expect(second.failed).toEqual([]);
+      // The second run fetched exactly the failed windows: its rows are the simulator's bars in them.
+      const expectedRows = first.failed.reduce(
+        (n, f) =>
+          n + simIntradayColumns(f.symbol, '1min', f.from, f.to, { seed: 1, nonadjusted: true }).length,
+        0,
+      );
+      expect(second.rows).toBe(expectedRows);
+    } finally {
+      await retry.close();
+    }
+    await expectLakeEqualsSimulator(warehouseDir, symbols, '2024-03-04', '2024-03-22');
+  });
+});
+
+describe('mqs etl input and locking (CLI)', () => {
+  const cli = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'mqs.mjs'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('exits 2 on a malformed tickers file, naming the bad lines, before fetching anything', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'tickers.txt');
+    fs.writeFileSync(file, 'AAPL\nMS FT X\n# comment\nGOOD\nA&B\n');
+    const run = cli(['etl', '--tickers-file', file], { WAREHOUSE_DIR: path.join(dir, 'wh') });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`${file}:2:`);
+    expect(run.stderr).toContain(`${file}:5:`);
+    expect(fs.existsSync(path.join(dir, 'wh', 'etl.duckdb'))).toBe(false);
+  });
+
+  it('waits for another ETL holding the warehouse, then exits 1 naming it', async () => {
+    const dir = tempDir();
+    const lock = await acquireWriterLock(dir, 'etl', {
+      command: 'mqs etl (test holder)',
+      clock: systemClock,
+    });
+    try {
+      const run = cli(['etl', '--tickers', 'AAPL', '--to', '2024-03-08', '--lock-wait', '1'], {
+        WAREHOUSE_DIR: dir,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('held by mqs etl (test holder)');
+    } finally {
+      lock.release();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Load benchmark: the same pre-fetched FMP JSON bodies (1-minute bars from the simulator, one body per symbol
+ * and week, newest first, New York labels) loaded two ways in one run:
+ *   ours      read → parseIntradayBody → transformIntraday → commitIntraday (batches of windows) → publish
+ *   reference DuckDB's read_json over the same files into a table (wall → UTC with ICU), then CHECKPOINT
+ * Usage: npm run bench -- load [--json] [--symbols 130] [--from 2024-02-01] [--to 2024-03-28] [--batch 64]
+ * The last line is JSON: rows, ours_rows_per_s, ref_rows_per_s, ratio, peak_rss_mb, lake_bytes_per_bar, …
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const stat = fs.statSync(path.join(dir, f));
+    if (stat.isFile()) total += stat.size;
+  }
+  return total;
+}
+
+const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+export default async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      symbols: { type: 'string', default: '130' },
+      from: { type: 'string', default: '2024-02-01' },
+      to: { type: 'string', default: '2024-03-28' },
+      batch: { type: 'string', default: '64' },
+    },
+  });
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { sessionsBetween } = await import('../../etl/core/calendar.ts');
+  const { systemClock } = await import('../../etl/core/clock.ts');
+  const { silentLogger } = await import('../../etl/core/log.ts');
+  const { addDays, nyDateTimeToUtcMs } = await import('../../etl/core/time.ts');
+  const { parseIntradayBody } = await import('../../etl/extract/intraday-parser.ts');
+  const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
+  const { simIntradayBars, simStockList } = await import('../../etl/sim/simulator.ts');
+  const { transformIntraday } = await import('../../etl/transform/transform-intraday.ts');
+  type IntradayTransform = ReturnType<typeof transformIntraday>;
+
+  const say = (text: string) => {
+    if (!values.json) process.stdout.write(`${text}\n`);
+  };
+  const symbols = simStockList().slice(0, Number(values.symbols));
+  const batchSize = Number(values.batch);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-bench-load-'));
+  const bodiesDir = path.join(root, 'bodies');
+  fs.mkdirSync(bodiesDir);
+  try {
+    // Prepare (not timed): one FMP body per symbol and week, newest first, as the API sends it.
+    const weeks: { from: string; to: string }[] = [];
+    const sessions = sessionsBetween(values.from!, values.to!);
+    for (let i = 0; i < sessions.length; i += 5) {
+      weeks.push({ from: sessions[i]!.date, to: sessions[Math.min(i + 4, sessions.length - 1)]!.date });
+    }
+    const nowMs = nyDateTimeToUtcMs(addDays(values.to!, 7), 12);
+    const bodies: { file: string; symbol: string; from: string; to: string }[] = [];
+    let jsonBytes = 0;
+    for (const week of weeks) {
+      for (const symbol of symbols) {
+        const bars = simIntradayBars(symbol, '1min', week.from, week.to, {
+          nonadjusted: true,
+          nowMs,
+        }).reverse();
+        const file = path.join(bodiesDir, `${symbol}__${week.from}.json`);
+        const text = JSON.stringify(bars);
+        jsonBytes += text.length;
+        fs.writeFileSync(file, text);
+        bodies.push({ file, symbol, ...week });
+      }
+    }
+    say(`prepared ${bodies.length} bodies, ${(jsonBytes / 1e6).toFixed(1)} MB of JSON in ${root}`);
+
+    // Ours.
+    const warehouseDir = path.join(root, 'warehouse');
+    const oursStart = performance.now();
+    const writer = await openWarehouseWriter({ warehouseDir, log: silentLogger(), clock: systemClock });
+    let rows = 0;
+    let rssAtHalf = 0;
+    let quarantined = 0;
+    try {
+      const loadId = await writer.beginLoad('bench load');
+      let pending: IntradayTransform[] = [];
+      let inFlight: Promise<void> = Promise.resolve();
+      // why: DuckDB runs a statement off the JS thread, so the next batch is parsed and transformed while the
+      // previous one merges (one statement at a time on the connection: each commit waits for the last).
+      const flush = async () => {
+        const batch = pending;
+        pending = [];
+        await inFlight;
+        inFlight = writer.commitIntraday(batch, loadId).then((result) => {
+          rows += result.inserted;
+        });
+      };
+      for (let i = 0; i < bodies.length; i++) {
+        const body = bodies[i]!;
+        const columns = parseIntradayBody(fs.readFileSync(body.file));
+        const t = transformIntraday(
+          { symbol: body.symbol, interval: '1min', from: body.from, to: body.to },
+          columns,
+          { loadId },
+        );
+        quarantined += t.quarantined.length;
+        pending.push(t);
+        if (pending.length >= batchSize) await flush();
+        if (i === Math.floor(bodies.length / 2)) rssAtHalf = rssMb();
+      }
+      await flush();
+      await inFlight;
+      await writer.publish();
+      await writer.finishLoad(loadId, { status: 'ok', rows });
+    } finally {
+      writer.close();
+    }
+    const oursS = (performance.now() - oursStart) / 1000;
+    const oursPeakRss = rssMb();
+    const lakeBarsBytes = dirBytes(path.join(warehouseDir, 'lake', 'bars'));
+    const lakeFiles = (
+      fs.readdirSync(path.join(warehouseDir, 'lake', 'bars'), { recursive: true }) as string[]
+    ).filter((f) => f.endsWith('.parquet')).length;
+    say(`ours: ${rows} rows in ${oursS.toFixed(2)} s, ${lakeFiles} lake files, ${lakeBarsBytes} bytes`);
+
+    // Reference: DuckDB's own read_json into a table in a fresh file.
+    const refFile = path.join(root, 'ref.duckdb');
+    const refStart = performance.now();
+    const instance = await DuckDBInstance.create(refFile);
+    let refRows = 0;
+    try {
+      const con = await instance.connect();
+      await con.run("set TimeZone = 'UTC'");
+      const result = await con.runAndReadAll(
+        `create table ref_bars as
+         select split_part(parse_filename(filename, true), '__', 1) as symbol,
+                timezone('America/New_York', strptime(date, '%Y-%m-%d %H:%M:%S')) as bar_start_at,
+                open, high, low, close, volume
+         from read_json('${path.join(bodiesDir, '*.json')}', format = 'array', filename = true,
+           columns = {date: 'VARCHAR', open: 'DOUBLE', low: 'DOUBLE', high: 'DOUBLE', close: 'DOUBLE', volume: 'BIGINT'})`,
+      );
+      void result;
+      await con.run('checkpoint');
+      refRows = Number((await con.runAndReadAll('select count(*) from ref_bars')).getRowsJS()[0]![0]);
+      con.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+    const refS = (performance.now() - refStart) / 1000;
+    say(`reference: ${refRows} rows in ${refS.toFixed(2)} s`);
+    if (refRows !== rows) throw new Error(`row counts differ: ours ${rows}, reference ${refRows}`);
+
+    const report = {
+      rows,
+      bodies: bodies.length,
+      json_mb: Math.round(jsonBytes / 1e5) / 10,
+      ours_s: Math.round(oursS * 100) / 100,
+      ref_s: Math.round(refS * 100) / 100,
+      ours_rows_per_s: Math.round(rows / oursS),
+      ref_rows_per_s: Math.round(refRows / refS),
+      ratio: Math.round((refS / oursS) * 100) / 100,
+      peak_rss_mb: oursPeakRss,
+      rss_mb_at_half_input: rssAtHalf,
+      peak_rss_mb_with_reference: rssMb(),
+      lake_files: lakeFiles,
+      lake_bytes_per_bar: Math.round((lakeBarsBytes / rows) * 100) / 100,
+      quarantined,
+      batch_windows: batchSize,
+    };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
