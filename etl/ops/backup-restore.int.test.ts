@@ -96,10 +96,12 @@ describe('backup and restore', () => {
     const offsite = tempDir();
     fs.mkdirSync(warehouse);
     await buildWarehouse(warehouse);
+    fs.mkdirSync(path.join(warehouse, 'lake', '.staging', 'bars'), { recursive: true });
+    fs.writeFileSync(path.join(warehouse, 'lake', '.staging', 'bars', 'half.parquet'), 'torn');
     fs.mkdirSync(path.join(warehouse, 'logs'));
     fs.writeFileSync(path.join(warehouse, 'logs', 'etl.log'), '{"msg":"hi"}\n');
     const before = await queryEverything(warehouse);
-    const sumsBefore = await checksums(warehouse, (p) => p.startsWith('logs'));
+    const sumsBefore = await checksums(warehouse, (p) => p.startsWith('logs') || p.includes('.staging'));
 
     const { manifest, dir } = await createBackup({
       warehouseDir: warehouse,

@@ -61,6 +61,8 @@ export function listStateFiles(warehouseDir: string, entries: string[], exclude:
     if (excluded.some((e) => (absolute + path.sep).startsWith(e))) return;
     const stat = fs.lstatSync(absolute);
     if (stat.isDirectory()) {
+      // why: `lake/.staging/` holds half-written publish files; the next publish clears it anyway.
+      if (path.basename(relative) === '.staging') return;
       for (const child of fs.readdirSync(absolute).sort()) walk(path.join(relative, child));
     } else if (stat.isFile()) {
       files.push(relative.split(path.sep).join('/'));
