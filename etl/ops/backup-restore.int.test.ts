@@ -73,7 +73,7 @@ async function queryEverything(dir: string): Promise<unknown> {
       windows: await run('SELECT * FROM etl.windows ORDER BY 1'),
       fills: await run('SELECT sum(price), count(*) FROM books.fills'),
       lake: await run(
-        `SELECT symbol, interval, count(*), sum(volume) FROM read_parquet('${path.join(dir, 'lake')}/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY 1`,
+        `SELECT symbol, interval, count(*), sum(volume) FROM read_parquet('${path.join(dir, 'lake', 'bars')}/*/*/*/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY 1`,
       ),
     };
   });
