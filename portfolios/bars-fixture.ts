@@ -100,29 +100,15 @@ export function randomWalkBars(
   return out;
 }
 
-/**
- * Publishes 1-minute bars to `<warehouseDir>/lake/bars/interval=1min/month=YYYY-MM/data_0.parquet`, the layout
- * the warehouse's publish step writes (etl/publish/publish-lake.ts: the bar's length in seconds, not its end), so
- * `openWarehouseReader` serves them through the marts.
- */
+/** Publishes the bars to `<warehouseDir>/lake/` as the warehouse's publish step would, for `openWarehouseReader`. */
 export async function writeBarsLake(warehouseDir: string, bars: readonly BarInput[]): Promise<void> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const fs = await import('node:fs');
-  const path = await import('node:path');
+  const { copyBarsToLake } = await import('../etl/publish/testing/copy-bars-to-lake.ts');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
     await createBarsTable(connection, bars);
-    const months = [...new Set(bars.map((b) => b.sessionDate.slice(0, 7)))].sort();
-    for (const month of months) {
-      const dir = path.join(warehouseDir, 'lake', 'bars', 'interval=1min', `month=${month}`);
-      fs.mkdirSync(dir, { recursive: true });
-      await connection.run(`COPY (
-        SELECT symbol, bar_start_at, date_diff('second', bar_start_at, bar_end_at)::SMALLINT AS bar_seconds,
-          session_date, open, high, low, close, volume, 1::BIGINT AS load_id
-        FROM bars WHERE strftime(session_date, '%Y-%m') = '${month}' ORDER BY symbol, bar_start_at
-      ) TO '${path.join(dir, 'data_0.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
-    }
+    await copyBarsToLake(connection, 'bars', warehouseDir);
   } finally {
     connection.closeSync();
     instance.closeSync();

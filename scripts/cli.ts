@@ -30,6 +30,10 @@ function report(error: unknown, debug: boolean): number {
 
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  const commands = await loadCommands();
+  const commandNames = new Set(
+    commands.map((c) => String(Array.isArray(c.command) ? c.command[0] : c.command).split(' ')[0]),
+  );
   const parser = yargs(argv)
     .scriptName('mqs')
     .usage('$0 <command> [options]\n\nMQS Master: market-data warehouse and portfolios on DuckDB.')
@@ -46,9 +50,11 @@ async function main(argv: string[]): Promise<number> {
       // why: throwing here stops yargs before any handler runs; recording the message alone let a command with a
       // mistyped option (`mqs backup --form x`) run anyway.
       if (error) throw error;
-      throw new UsageError(`${message}\n(mqs --help for usage)`);
+      const command = argv.find((a) => !a.startsWith('-'));
+      const known = command !== undefined && commandNames.has(command);
+      throw new UsageError(`${message}\n(mqs ${known ? `${command} ` : ''}--help for usage)`);
     });
-  for (const command of await loadCommands()) parser.command(command);
+  for (const command of commands) parser.command(command);
   try {
     await parser.parseAsync();
   } catch (error) {

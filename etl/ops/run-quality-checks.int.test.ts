@@ -5,6 +5,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionsBetween } from '../core/calendar.ts';
 import { barEndAt, barStartsOfSession, type IntradayInterval } from '../core/intervals.ts';
+import { copyBarsToLake } from '../publish/testing/copy-bars-to-lake.ts';
 import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { type QualityReport, readQualityChecks, runQualityChecks } from './run-quality-checks.ts';
 
@@ -70,16 +71,7 @@ async function loadFixture(): Promise<void> {
 async function publishLake(): Promise<void> {
   const lake = path.join(warehouseDir, 'lake');
   fs.rmSync(lake, { recursive: true, force: true });
-  const partitions = (
-    await db.runAndReadAll(`SELECT DISTINCT interval, strftime(session_date, '%Y-%m') FROM bars`)
-  ).getRowsJson() as string[][];
-  for (const [interval, month] of partitions) {
-    const dir = path.join(lake, 'bars', `interval=${interval}`, `month=${month}`);
-    fs.mkdirSync(dir, { recursive: true });
-    await run(`COPY (SELECT symbol, bar_start_at, bar_end_at, session_date, open, high, low, close, volume, 1::BIGINT AS load_id
-      FROM bars WHERE interval = '${interval}' AND strftime(session_date, '%Y-%m') = '${month}' ORDER BY symbol, bar_start_at)
-      TO '${path.join(dir, 'data_0.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
-  }
+  await copyBarsToLake(db, 'bars', warehouseDir);
   for (const [dataset, query] of [
     [
       'splits',

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
+import { copyBarsToLake } from '../../etl/publish/testing/copy-bars-to-lake.ts';
 
 const mqs = path.resolve(import.meta.dirname, '..', 'mqs.mjs');
 const dirs: string[] = [];
@@ -13,17 +14,15 @@ afterEach(() => {
 
 /** A lake with one bars partition in which one bar has a non-positive low: a defect `quality` must report. */
 async function writeLakeWithDefect(warehouseDir: string): Promise<void> {
-  const dir = path.join(warehouseDir, 'lake', 'bars', 'interval=1hour', 'month=2024-03');
-  fs.mkdirSync(dir, { recursive: true });
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    await connection.run(`COPY (
-      SELECT 'AAA' AS symbol, TIMESTAMPTZ '2024-03-11 13:30:00+00' + to_hours(i) AS bar_start_at,
+    await connection.run(`CREATE TABLE bars AS
+      SELECT 'AAA' AS symbol, '1hour' AS interval, TIMESTAMPTZ '2024-03-11 13:30:00+00' + to_hours(i) AS bar_start_at,
         TIMESTAMPTZ '2024-03-11 14:30:00+00' + to_hours(i) AS bar_end_at, DATE '2024-03-11' AS session_date,
-        10.0 AS open, 11.0 AS high, CASE WHEN i = 3 THEN 0 ELSE 9.0 END AS low, 10.5 AS close,
-        100::BIGINT AS volume, 1::BIGINT AS load_id
-      FROM range(7) t(i)) TO '${path.join(dir, 'data_0.parquet')}' (FORMAT parquet)`);
+        10.0 AS open, 11.0 AS high, CASE WHEN i = 3 THEN 0 ELSE 9.0 END AS low, 10.5 AS close, 100::BIGINT AS volume
+      FROM range(7) t(i)`);
+    await copyBarsToLake(connection, 'bars', warehouseDir);
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -176,10 +175,15 @@ describe('mqs members, backup, restore and quality', () => {
     const typo = spawnSync(process.execPath, [mqs, 'backup', 'lst'], { encoding: 'utf8', env });
     expect([typo.status, typo.stderr]).toEqual([
       2,
-      expect.stringContaining('unknown backup subcommand "lst"'),
+      expect.stringContaining('Did you mean list?\n(mqs backup --help for usage)'),
     ]);
     const noId = spawnSync(process.execPath, [mqs, 'restore'], { encoding: 'utf8', env });
-    expect([noId.status, noId.stderr]).toEqual([2, expect.stringContaining('name the snapshot to restore')]);
+    expect([noId.status, noId.stderr]).toEqual([
+      2,
+      expect.stringContaining(
+        'Not enough non-option arguments: got 0, need at least 1\n(mqs restore --help for usage)',
+      ),
+    ]);
     expect(fs.existsSync(warehouse)).toBe(false);
   });
 });
