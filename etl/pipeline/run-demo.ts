@@ -1,12 +1,11 @@
 /**
  * `mqs demo` (`npm run demo`): the main job end to end on the built-in simulator — ETL of the sample tickers for
- * the last two weeks of sessions into WAREHOUSE_DIR, a few rows from the marts, then the portfolios' demo
- * backtest when one is provided (see DEMO_BACKTEST_MODULE).
+ * the last two weeks of sessions into WAREHOUSE_DIR and a few rows from the marts. The `demo` command then runs a
+ * backtest over what this returns.
  */
 
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { lastCompletedSession } from '../core/calendar.ts';
 import { addDays } from '../core/time.ts';
 import { resolveEtlOptions } from './etl-options.ts';
@@ -17,23 +16,16 @@ import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEMO_TICKERS_FILE = path.join(ROOT, 'scripts', 'demo-tickers.txt');
 
-/**
- * The hook for the portfolios part: when this module exists, the demo imports it after the ETL and awaits its
- * default export `(input: DemoBacktestInput) => Promise<void>`, which runs a backtest over the demo's bars and
- * prints what it wants to stdout.
- */
-export const DEMO_BACKTEST_MODULE = path.join(ROOT, 'portfolios', 'demo-backtest.ts');
-
-export interface DemoBacktestInput extends AppContextLike {
+/** What the demo loaded: the portfolios part backtests over it. */
+export interface DemoResult {
   warehouseDir: string;
   symbols: string[];
   /** New York session dates of the demo's bars, inclusive. */
   from: string;
   to: string;
-  out: (text: string) => void;
 }
 
-export async function runDemo(context: AppContextLike, out: (text: string) => void): Promise<void> {
+export async function runDemo(context: AppContextLike, out: (text: string) => void): Promise<DemoResult> {
   const { log, clock } = context;
   // why: the demo always runs on synthetic data, whatever FMP settings the environment holds.
   const config = { ...context.config, fmpApiKey: undefined, fmpBaseUrl: undefined, rateLimitPerMin: 3000 };
@@ -108,20 +100,5 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
   }
   out(`\nQuery it yourself: npx mqs sql "from bars_daily limit 5"   ·   npx mqs status\n`);
 
-  if (fs.existsSync(DEMO_BACKTEST_MODULE)) {
-    const mod = (await import(pathToFileURL(DEMO_BACKTEST_MODULE).href)) as {
-      default: (input: DemoBacktestInput) => Promise<void>;
-    };
-    out('\n');
-    await mod.default({
-      config,
-      log,
-      clock,
-      warehouseDir: config.warehouseDir,
-      symbols: options.symbols,
-      from,
-      to,
-      out,
-    });
-  }
+  return { warehouseDir: config.warehouseDir, symbols: options.symbols, from, to };
 }

@@ -46,7 +46,10 @@ const command: CommandModule<object, Args> = {
       })
       .option('json', { type: 'boolean', describe: 'print the metrics and report path as JSON' }),
   handler: async (args) => {
-    const { config, log } = createContext();
+    const context = createContext();
+    const { config, log } = context;
+    const { authorize } = await import('../../etl/ops/authorize.ts');
+    await authorize(context, 'analyst', 'backtest');
     const { runBacktest } = await import('../../portfolios/run-backtest.ts');
     const { normalizeSymbol } = await import('../../etl/core/symbols.ts');
     const universe = args.symbols
@@ -70,20 +73,8 @@ const command: CommandModule<object, Args> = {
       );
       return;
     }
-    const m = out.metrics;
-    const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
-    const num = (x: number | null) => (x === null ? '–' : x.toFixed(2));
-    const lines = [
-      `${out.result.name} (${args.portfolio}) ${args.from} → ${args.to}: ${out.result.bars} bars, ${m.sessions} sessions`,
-      `  total return ${pct(m.totalReturn)}  CAGR ${pct(m.cagr)}  vol ${pct(m.annualVolatility)}  Sharpe ${num(m.sharpe)}  Sortino ${num(m.sortino)}`,
-      `  max drawdown ${pct(m.maxDrawdown)} over ${m.maxDrawdownDurationSessions} sessions  turnover ${num(m.turnover)}  exposure ${pct(m.exposure)}`,
-      `  trades ${m.trades}  win rate ${pct(m.winRate)}  commission ${num(m.commissionPaid)} USD  refused orders ${m.refusedOrders}`,
-      m.benchmark
-        ? `  ${m.benchmark.symbol} buy-and-hold ${pct(m.benchmark.totalReturn)} (excess ${pct(m.excessReturn)})`
-        : '  benchmark: no bars in range',
-      `report: ${out.reportPath}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    const { formatBacktestSummary } = await import('../../portfolios/format-backtest-summary.ts');
+    process.stdout.write(formatBacktestSummary(out, args.portfolio, args.from, args.to));
   },
 };
 

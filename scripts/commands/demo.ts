@@ -1,5 +1,8 @@
 import type { CommandModule } from 'yargs';
 
+/** The portfolio the demo backtests over the bars it just loaded. */
+const DEMO_PORTFOLIO = 'momentum';
+
 const command: CommandModule = {
   command: 'demo',
   describe:
@@ -7,8 +10,23 @@ const command: CommandModule = {
   handler: async () => {
     const { createContext } = await import('../context.ts');
     const context = createContext({ logFileName: 'demo.log', logLevel: process.env.LOG_LEVEL ?? 'warn' });
+    const { authorize } = await import('../../etl/ops/authorize.ts');
+    await authorize(context, 'analyst', 'demo');
     const { runDemo } = await import('../../etl/pipeline/run-demo.ts');
-    await runDemo(context, (text) => process.stdout.write(text));
+    const out = (text: string) => process.stdout.write(text);
+    const loaded = await runDemo(context, out);
+    const { runBacktest } = await import('../../portfolios/run-backtest.ts');
+    const { formatBacktestSummary } = await import('../../portfolios/format-backtest-summary.ts');
+    out(`\nBacktest of the ${DEMO_PORTFOLIO} portfolio over the demo's bars:\n`);
+    const result = await runBacktest({
+      warehouseDir: loaded.warehouseDir,
+      portfolioId: DEMO_PORTFOLIO,
+      from: loaded.from,
+      to: loaded.to,
+      log: context.log,
+    });
+    out(formatBacktestSummary(result, DEMO_PORTFOLIO, loaded.from, loaded.to));
+    out(`Open the report in a browser: ${result.reportPath}\n`);
   },
 };
 

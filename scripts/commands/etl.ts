@@ -62,6 +62,8 @@ const command: CommandModule<object, Args> = {
   handler: async (args) => {
     const { createContext } = await import('../context.ts');
     const context = createContext({ logFileName: 'etl.log' });
+    const { authorize } = await import('../../etl/ops/authorize.ts');
+    await authorize(context, 'analyst', args.mode === 'realtime' ? 'etl realtime' : 'etl');
     const { runEtlCommand, runRealtimeCommand } = await import('../../etl/pipeline/etl-command.ts');
     const lockWaitMs = Math.max(0, (args.lockWait ?? 30) * 1000);
     if (args.mode === 'realtime') await runRealtimeCommand(args, context, { lockWaitMs });

@@ -9,7 +9,10 @@ interface Args {
 }
 
 async function list(json: boolean): Promise<void> {
-  const { config } = createContext();
+  const context = createContext();
+  const { config } = context;
+  const { authorize } = await import('../../etl/ops/authorize.ts');
+  await authorize(context, 'viewer', 'portfolios list');
   const { listPortfolioIds, loadPortfolio } = await import('../../portfolios/portfolio-config.ts');
   const { PORTFOLIOS_DIR } = await import('../../portfolios/run-backtest.ts');
   const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
@@ -83,14 +86,17 @@ const command: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
     if (args.action === 'list') return list(args.json ?? false);
-    const { config, log, clock } = createContext();
+    const context = createContext();
+    const { config, log, clock } = context;
+    const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { runPortfolios } = await import('../../portfolios/portfolio-manager.ts');
-    const { results } = await runPortfolios({
-      warehouseDir: config.warehouseDir,
-      log,
-      clock,
-      capital: args.capital,
-    });
+    const { results } = await runAuthorized(
+      context,
+      'trader',
+      'portfolios run',
+      () => runPortfolios({ warehouseDir: config.warehouseDir, log, clock, capital: args.capital }),
+      (r) => `${r.results.length} portfolios: ${r.results.map((p) => `${p.id} ${p.status}`).join(', ')}`,
+    );
     if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`);
     else {
       for (const r of results) {

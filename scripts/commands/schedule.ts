@@ -36,7 +36,10 @@ const command: CommandModule<object, Args> = {
       ),
   handler: async (args) => {
     const { createContext } = await import('../context.ts');
-    const { config, log, clock } = createContext({ logFileName: 'schedule.log' });
+    const context = createContext({ logFileName: 'schedule.log' });
+    const { config, log, clock } = context;
+    const { authorize } = await import('../../etl/ops/authorize.ts');
+    await authorize(context, 'analyst', 'schedule');
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
     const { parseSchedule, runNightlySchedule } = await import('../../etl/pipeline/nightly-schedule.ts');
     const { spawnEtl } = await import('../../etl/pipeline/spawn-etl.ts');

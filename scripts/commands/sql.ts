@@ -38,7 +38,10 @@ const command: CommandModule<object, Args> = {
     const { createContext } = await import('../context.ts');
     const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
     const { UsageError } = await import('../../etl/core/errors.ts');
-    const { config } = createContext();
+    const context = createContext();
+    const { config } = context;
+    const { authorize } = await import('../../etl/ops/authorize.ts');
+    await authorize(context, 'viewer', 'sql');
     // why: reading never takes the writer lock; the reader is an in-memory DuckDB over the published lake.
     const reader = await openWarehouseReader(config.warehouseDir);
     const run = async (sql: string): Promise<string> => {

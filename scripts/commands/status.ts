@@ -19,7 +19,10 @@ const command: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
     const { createContext } = await import('../context.ts');
-    const { config, log, clock } = createContext();
+    const context = createContext();
+    const { config, log, clock } = context;
+    const { authorize } = await import('../../etl/ops/authorize.ts');
+    await authorize(context, 'viewer', 'status');
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
     const { formatStatus, readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
     const symbols = args.tickersFile || args.tickers ? readSymbols(args) : undefined;
