@@ -18,3 +18,26 @@ describe('logger', () => {
     expect(text).not.toContain('log-secret-123');
   });
 });
+
+describe('logger with a file', () => {
+  it('writes debug lines to the file and the stream when the level is debug', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-log-'));
+    try {
+      const out = new PassThrough();
+      const chunks: string[] = [];
+      out.on('data', (c) => chunks.push(String(c)));
+      const file = path.join(dir, 'logs', 'etl.log');
+      const log = createLogger({ level: 'debug', destination: out, file });
+      log.debug('debug line');
+      log.trace('trace line');
+      expect(chunks.join('')).toContain('debug line');
+      expect(fs.readFileSync(file, 'utf8')).toContain('debug line');
+      expect(fs.readFileSync(file, 'utf8')).not.toContain('trace line');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -19,10 +19,15 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
-  const streams: pino.StreamEntry[] = [{ stream: destination }];
+  // why: a multistream entry defaults to level info and would drop debug lines the logger's level lets through;
+  // the logger's level alone decides.
+  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: destination }];
   if (options.file) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
-    streams.push({ stream: pino.destination({ dest: options.file, append: true, sync: true }) });
+    streams.push({
+      level: 'trace',
+      stream: pino.destination({ dest: options.file, append: true, sync: true }),
+    });
   }
   return pino(
     {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.ts';
 import { UsageError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
-import { nextSessionRun, parseSchedule, runNightlySchedule } from './nightly-schedule.ts';
+import { etlThenBackup, nextSessionRun, parseSchedule, runNightlySchedule } from './nightly-schedule.ts';
 
 function steppingClock(start: number): Clock {
   let now = start;
@@ -80,5 +80,27 @@ describe('nightly schedule', () => {
       },
     });
     expect(startedAt).toEqual([Date.UTC(2024, 2, 27, 12)]);
+  });
+});
+
+describe('nightly job', () => {
+  it('backs up after the ETL, also after a partial run, and fails when the backup fails', async () => {
+    const log = silentLogger();
+    const calls: string[] = [];
+    const etl = (code: number) => async () => {
+      calls.push('etl');
+      return code;
+    };
+    const backup = async () => {
+      calls.push('backup');
+    };
+    expect(await etlThenBackup(etl(0), backup, log)).toBe(0);
+    expect(await etlThenBackup(etl(1), backup, log)).toBe(1);
+    expect(calls).toEqual(['etl', 'backup', 'etl', 'backup']);
+    const broken = async () => {
+      throw new Error('disk full');
+    };
+    expect(await etlThenBackup(etl(0), broken, log)).toBe(1);
+    expect(await etlThenBackup(etl(0), undefined, log)).toBe(0);
   });
 });

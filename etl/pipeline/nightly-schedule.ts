@@ -93,3 +93,23 @@ export async function runNightlySchedule(
   }
   return { runs, failures };
 }
+
+/**
+ * One nightly job: the incremental ETL, then a backup of whatever it left (a partial run is still worth keeping).
+ * Resolves with the ETL's exit code, or 1 when the backup failed after a good ETL run.
+ */
+export async function etlThenBackup(
+  runEtl: () => Promise<number>,
+  backup: (() => Promise<void>) | undefined,
+  log: Logger,
+): Promise<number> {
+  const code = await runEtl();
+  if (!backup) return code;
+  try {
+    await backup();
+    return code;
+  } catch (error) {
+    log.error({ err: error }, 'nightly backup failed');
+    return code === 0 ? 1 : code;
+  }
+}

@@ -5,6 +5,7 @@ interface Args {
   interval?: string[];
   datasets?: string[];
   now?: boolean;
+  backup?: boolean;
   once?: boolean;
 }
 
@@ -30,6 +31,12 @@ const command: CommandModule<object, Args> = {
         describe: 'run once at start (catch up) before waiting for the schedule',
       })
       .option('once', { type: 'boolean', describe: 'run once now and exit (for cron and systemd timers)' })
+      .option('backup', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'take a backup after each ETL run, with BACKUP_KEEP_DAILY / BACKUP_KEEP_WEEKLY retention (--no-backup skips it)',
+      })
       .example(
         '$0 schedule --tickers-file tickers.txt',
         'stay in the foreground and run after every session',
@@ -41,7 +48,9 @@ const command: CommandModule<object, Args> = {
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'schedule');
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
-    const { parseSchedule, runNightlySchedule } = await import('../../etl/pipeline/nightly-schedule.ts');
+    const { etlThenBackup, parseSchedule, runNightlySchedule } = await import(
+      '../../etl/pipeline/nightly-schedule.ts'
+    );
     const { spawnEtl } = await import('../../etl/pipeline/spawn-etl.ts');
     readSymbols({ tickersFile: args.tickersFile });
     parseSchedule(config.scheduleCron);
@@ -66,7 +75,23 @@ const command: CommandModule<object, Args> = {
       cron: config.scheduleCron,
       clock,
       log,
-      runOnce: () => spawnEtl(etlArgs, abort.signal),
+      runOnce: () =>
+        etlThenBackup(
+          () => spawnEtl(etlArgs, abort.signal),
+          args.backup === false
+            ? undefined
+            : async () => {
+                const { createBackup } = await import('../../etl/ops/create-backup.ts');
+                await createBackup({
+                  warehouseDir: config.warehouseDir,
+                  log,
+                  clock,
+                  createdBy: 'schedule',
+                  retention: { keepDaily: config.backupKeepDaily, keepWeekly: config.backupKeepWeekly },
+                });
+              },
+          log,
+        ),
       runAtStart: args.now || args.once,
       maxRuns: args.once ? 1 : undefined,
       signal: abort.signal,
