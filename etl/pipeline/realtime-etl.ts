@@ -14,6 +14,7 @@ import type { FmpClient } from '../extract/fmp-client.ts';
 import type { FmpIntradayColumns } from '../extract/fmp-types.ts';
 import type { IntradayCommit } from '../load/warehouse-store.ts';
 import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
+import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
 import type { EtlCommandOptions } from './etl-command.ts';
 import { type EtlArgs, readSymbols } from './etl-options.ts';
@@ -27,21 +28,7 @@ export const REALTIME_PARTIAL =
 
 /** The rows of bars that ended by `nowMs` (UTC). FMP may include the bar still forming. */
 export function completedBars(columns: FmpIntradayColumns, nowMs: number): FmpIntradayColumns {
-  const keep: number[] = [];
-  for (let i = 0; i < columns.length; i++) {
-    if (nyWallMsToUtcMs(columns.wallMs[i]!) + MS_PER_MINUTE <= nowMs) keep.push(i);
-  }
-  if (keep.length === columns.length) return columns;
-  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
-  return {
-    length: keep.length,
-    wallMs: pick(columns.wallMs),
-    open: pick(columns.open),
-    high: pick(columns.high),
-    low: pick(columns.low),
-    close: pick(columns.close),
-    volume: pick(columns.volume),
-  };
+  return filterIntradayColumns(columns, (wallMs) => nyWallMsToUtcMs(wallMs) + MS_PER_MINUTE <= nowMs);
 }
 
 export interface RealtimePollDeps {

@@ -17,6 +17,7 @@ import type {
 } from '../extract/fmp-types.ts';
 import type { IntradayCommit, WindowState } from '../load/warehouse-store.ts';
 import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
+import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
 import type { EtlOptions } from './etl-options.ts';
 import { type Plan, type PlannedWindow, planWindows, splitTruncatedWindow, type WindowKey } from './plan.ts';
@@ -89,18 +90,7 @@ function oldestDateOf(columns: FmpIntradayColumns): IsoDate | undefined {
 /** The rows of sessions on or after `from` (the covered part of a truncated answer). */
 function columnsFrom(columns: FmpIntradayColumns, from: IsoDate): FmpIntradayColumns {
   const fromMs = Date.parse(`${from}T00:00:00Z`);
-  const keep: number[] = [];
-  for (let i = 0; i < columns.length; i++) if (columns.wallMs[i]! >= fromMs) keep.push(i);
-  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
-  return {
-    length: keep.length,
-    wallMs: pick(columns.wallMs),
-    open: pick(columns.open),
-    high: pick(columns.high),
-    low: pick(columns.low),
-    close: pick(columns.close),
-    volume: pick(columns.volume),
-  };
+  return filterIntradayColumns(columns, (wallMs) => wallMs >= fromMs);
 }
 
 /** Window states → the plan's inputs: what is stored (loaded or empty) and what failed. */
