@@ -65,6 +65,11 @@ export interface IntradayCommit {
   window: IntradayWindow;
   batch: BarBatch;
   quarantined: readonly QuarantinedBar[];
+  /**
+   * Set when the rows are known to be incomplete (a session polled live): the window's state is stored as failed
+   * with this reason in the same transaction as the rows, so the next run fetches it whole.
+   */
+  incompleteReason?: string;
 }
 
 /** Rows a commit changed in the dataset table: 0 and 0 on a rerun over complete data. */
@@ -279,10 +284,10 @@ export class WarehouseStore {
     await this.stageStates(
       commits.map((commit) => ({
         key: { dataset: 'bars', ...commit.window },
-        status: commit.batch.numRows > 0 ? 'loaded' : 'empty',
+        status: commit.incompleteReason ? 'failed' : commit.batch.numRows > 0 ? 'loaded' : 'empty',
         rowCount: commit.batch.numRows,
         quarantined: commit.quarantined,
-        error: null,
+        error: commit.incompleteReason ?? null,
       })),
     );
     const hasRows = lo <= hi;

@@ -33,7 +33,7 @@ export function completedBars(columns: FmpIntradayColumns, nowMs: number): FmpIn
 
 export interface RealtimePollDeps {
   client: Pick<FmpClient, 'intradayBars'>;
-  writer: Pick<WarehouseWriter, 'commitIntraday' | 'recordFailure' | 'publish'>;
+  writer: Pick<WarehouseWriter, 'commitIntraday' | 'publish'>;
   loadId: number;
   clock: Clock;
   log: Logger;
@@ -65,7 +65,14 @@ export function makeRealtimePoll(deps: RealtimePollDeps): {
           });
           const window = { symbol, interval: '1min' as const, from: session.date, to: session.date };
           const t = transformIntraday(window, completedBars(columns, now), { loadId });
-          commits.push({ window, batch: t.batch, quarantined: t.quarantined });
+          // why: a live session is never complete; its window is stored failed, atomically with the bars, so the
+          // nightly run fetches it whole.
+          commits.push({
+            window,
+            batch: t.batch,
+            quarantined: t.quarantined,
+            incompleteReason: REALTIME_PARTIAL,
+          });
         } catch (error) {
           failures++;
           log.warn({ symbol, err: errorMessage(error) }, 'realtime poll failed for a symbol');
@@ -73,10 +80,6 @@ export function makeRealtimePoll(deps: RealtimePollDeps): {
       }),
     );
     await writer.commitIntraday(commits, loadId);
-    // why: a live session is never complete; marking its window failed makes the nightly run fetch it whole.
-    for (const c of commits) {
-      await writer.recordFailure({ dataset: 'bars', ...c.window }, new Error(REALTIME_PARTIAL), loadId);
-    }
     // why: a publish rewrites the month's partition; every few minutes keeps readers close without thrashing.
     if (
       clock.now() - lastPublishAt >= (deps.publishEveryMs ?? 5 * MS_PER_MINUTE) ||

@@ -134,6 +134,20 @@ describe('warehouse writer', () => {
     });
   });
 
+  it('stores an incomplete window failed, with its bars, so the next run fetches it whole', async () => {
+    writer = await open();
+    const loadId = await writer.beginLoad('realtime');
+    const result = await writer.commitIntraday(
+      [{ ...commitOf(week, loadId), incompleteReason: 'live session' }],
+      loadId,
+    );
+    expect(result.inserted).toBe(390);
+    expect(await writer.failedWindows()).toMatchObject([
+      { symbol: 'AAPL', status: 'failed', rowCount: 390, error: 'live session' },
+    ]);
+    expect(await writer.watermarks()).toEqual([]);
+  });
+
   it('records failures, empty windows, watermarks and quarantined rows', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');
