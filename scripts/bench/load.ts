@@ -121,7 +121,10 @@ export default async function run(args: string[]): Promise<void> {
         const requestBatch = () => {
           const parsed = new Promise<ParsedBatch>((resolve) => worker.once('message', resolve));
           worker.postMessage({ count: batchSize } satisfies ParseRequest);
-          return Promise.race([parsed, failed]);
+          const batch = Promise.race([parsed, failed]);
+          // why: a failed commit ends the loop with a request still pending; its rejection is not an error then.
+          batch.catch(() => undefined);
+          return batch;
         };
         let inFlight: Promise<void> | undefined;
         const waitForCommit = async () => {
