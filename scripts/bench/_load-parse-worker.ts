@@ -23,12 +23,12 @@ export interface BenchBody {
 
 export interface ParseWorkerData {
   bodies: BenchBody[];
-  loadId: number;
 }
 
-/** Asks for the next `count` bodies. */
+/** Asks for the next `count` bodies, transformed with lineage `loadId`. */
 export interface ParseRequest {
   count: number;
+  loadId: number;
 }
 
 export interface ParsedWindow {
@@ -46,9 +46,9 @@ export interface ParsedBatch {
 
 const port = parentPort;
 if (!port) throw new Error('_load-parse-worker runs as a worker thread of the load bench');
-const { bodies, loadId } = workerData as ParseWorkerData;
+const { bodies } = workerData as ParseWorkerData;
 let next = 0;
-port.on('message', ({ count }: ParseRequest) => {
+port.on('message', ({ count, loadId }: ParseRequest) => {
   const batch: ParsedBatch = { windows: [], parseS: 0, transformS: 0 };
   const buffers = new Set<ArrayBuffer>();
   for (const end = Math.min(bodies.length, next + count); next < end; next++) {

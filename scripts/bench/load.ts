@@ -88,12 +88,30 @@ export default async function run(args: string[]): Promise<void> {
     // Ours.
     const warehouseDir = path.join(root, 'warehouse');
     const oursStart = performance.now();
-    const writer = await openWarehouseWriter({
-      warehouseDir,
-      log: silentLogger(),
-      clock: systemClock,
-      memoryLimitMb: Number(values['memory-limit-mb']),
+    // why: parsing runs in a worker thread while the main thread commits the previous batch: a commit runs in
+    // DuckDB's threads but scans the staged rows through a JS table function, so a main thread busy parsing
+    // would stall it. At most three batches are held: one committing, one parsed, one being parsed. The worker
+    // is started first so that loading its modules overlaps opening the writer.
+    const worker = new Worker(new URL('./_load-parse-worker.mjs', import.meta.url), {
+      workerData: { bodies } satisfies ParseWorkerData,
     });
+    const failed = new Promise<never>((_, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`parse worker exited with code ${code}`)));
+    });
+    failed.catch(() => undefined);
+    let writer: Awaited<ReturnType<typeof openWarehouseWriter>>;
+    try {
+      writer = await openWarehouseWriter({
+        warehouseDir,
+        log: silentLogger(),
+        clock: systemClock,
+        memoryLimitMb: Number(values['memory-limit-mb']),
+      });
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
     let rows = 0;
     let rssAtHalf = 0;
     let rssAtEnd = 0;
@@ -106,21 +124,10 @@ export default async function run(args: string[]): Promise<void> {
     const tick = () => performance.now() / 1000;
     try {
       const loadId = await writer.beginLoad('bench load');
-      // why: parsing runs in a worker thread while the main thread commits the previous batch: a commit runs in
-      // DuckDB's threads but scans the staged rows through a JS table function, so a main thread busy parsing
-      // would stall it. At most three batches are held: one committing, one parsed, one being parsed.
-      const worker = new Worker(new URL('./_load-parse-worker.mjs', import.meta.url), {
-        workerData: { bodies, loadId } satisfies ParseWorkerData,
-      });
       try {
-        const failed = new Promise<never>((_, reject) => {
-          worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`parse worker exited with code ${code}`)));
-        });
-        failed.catch(() => undefined);
         const requestBatch = () => {
           const parsed = new Promise<ParsedBatch>((resolve) => worker.once('message', resolve));
-          worker.postMessage({ count: batchSize } satisfies ParseRequest);
+          worker.postMessage({ count: batchSize, loadId } satisfies ParseRequest);
           const batch = Promise.race([parsed, failed]);
           // why: a failed commit ends the loop with a request still pending; its rejection is not an error then.
           batch.catch(() => undefined);
