@@ -34,7 +34,10 @@ function partitionQuery(dataset: Dataset, partition: string): string {
     const start = `${m[2]}-${m[3]}-01`;
     // why: the bar's length in seconds instead of a second timestamp column costs ~0 bytes a bar against ~0.6
     // (measured on a 120-symbol month); the staging view adds it back as bar_end_at.
-    return `select symbol, bar_start_at, date_diff('second', bar_start_at, bar_end_at)::smallint as bar_seconds,
+    // why: date_diff on TIMESTAMPTZ goes through the ICU calendar and took 1.35 of the 1.7 s a 2.1M-bar month
+    // publish cost; the epoch difference is exact for these whole-second instants.
+    return `select symbol, bar_start_at,
+      ((epoch_us(bar_end_at) - epoch_us(bar_start_at)) // 1000000)::smallint as bar_seconds,
       session_date, open, high, low, close, volume, load_id
       from bars where interval = ${sqlString(m[1]!)} and session_date >= date ${sqlString(start)}
       and session_date < date ${sqlString(start)} + interval 1 month

@@ -1,15 +1,20 @@
 /**
  * Load benchmark: the same pre-fetched FMP JSON bodies (1-minute bars from the simulator, one body per symbol
  * and week, newest first, New York labels) loaded two ways in one run:
- *   ours      read → parseIntradayBody → transformIntraday → commitIntraday (batches of windows) → publish
+ *   ours      read → parseIntradayBody → transformIntraday (worker thread) → commitIntraday (batches of windows,
+ *             overlapping the parse of the next batch) → publish
+ * why the default batch is 128 windows (≈241k bars): a commit of at least one DuckDB row group (122,880 rows) is
+ * written straight into the table file; a smaller one goes through the WAL and is written again by a checkpoint.
  *   reference DuckDB's read_json over the same files into a table (wall → UTC with ICU), then CHECKPOINT
- * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 64] [--memory-limit-mb 512]
+ * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 128] [--memory-limit-mb 512]
  * The last line is JSON: rows, ours_rows_per_s, ref_rows_per_s, ratio, peak_rss_mb, lake_bytes_per_bar, …
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import type { ParsedBatch, ParseRequest, ParseWorkerData } from './_load-parse-worker.ts';
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -34,7 +39,7 @@ export default async function run(args: string[]): Promise<void> {
       symbols: { type: 'string', default: '280' },
       from: { type: 'string', default: '2024-02-01' },
       to: { type: 'string', default: '2024-02-29' },
-      batch: { type: 'string', default: '64' },
+      batch: { type: 'string', default: '128' },
       'memory-limit-mb': { type: 'string', default: '512' },
     },
   });
@@ -43,11 +48,9 @@ export default async function run(args: string[]): Promise<void> {
   const { systemClock } = await import('../../etl/core/clock.ts');
   const { silentLogger } = await import('../../etl/core/log.ts');
   const { addDays, nyDateTimeToUtcMs } = await import('../../etl/core/time.ts');
-  const { parseIntradayBody } = await import('../../etl/extract/intraday-parser.ts');
   const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
   const { simIntradayBars, simStockList } = await import('../../etl/sim/simulator.ts');
-  const { transformIntraday } = await import('../../etl/transform/transform-intraday.ts');
-  type IntradayTransform = ReturnType<typeof transformIntraday>;
+  const { makeBarBatch } = await import('../../etl/transform/bar-batch-schema.ts');
 
   const say = (text: string) => {
     if (!values.json) process.stdout.write(`${text}\n`);
@@ -85,49 +88,89 @@ export default async function run(args: string[]): Promise<void> {
     // Ours.
     const warehouseDir = path.join(root, 'warehouse');
     const oursStart = performance.now();
-    const writer = await openWarehouseWriter({
-      warehouseDir,
-      log: silentLogger(),
-      clock: systemClock,
-      memoryLimitMb: Number(values['memory-limit-mb']),
+    // why: parsing runs in a worker thread while the main thread commits the previous batch: a commit runs in
+    // DuckDB's threads but scans the staged rows through a JS table function, so a main thread busy parsing
+    // would stall it. At most three batches are held: one committing, one parsed, one being parsed. The worker
+    // is started first so that loading its modules overlaps opening the writer.
+    const worker = new Worker(new URL('./_load-parse-worker.mjs', import.meta.url), {
+      workerData: { bodies } satisfies ParseWorkerData,
     });
+    const failed = new Promise<never>((_, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`parse worker exited with code ${code}`)));
+    });
+    failed.catch(() => undefined);
+    let writer: Awaited<ReturnType<typeof openWarehouseWriter>>;
+    try {
+      writer = await openWarehouseWriter({
+        warehouseDir,
+        log: silentLogger(),
+        clock: systemClock,
+        memoryLimitMb: Number(values['memory-limit-mb']),
+      });
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
     let rows = 0;
     let rssAtHalf = 0;
     let rssAtEnd = 0;
     let quarantined = 0;
-    /** Seconds spent in each stage of ours. */
-    const stageS = { parse: 0, transform: 0, commit: 0, publish: 0 };
+    /**
+     * Seconds spent in each stage of ours. Parsing (worker thread) overlaps committing (DuckDB); parse_wait and
+     * commit_wait are the parts the main thread waited for.
+     */
+    const stageS = { parse: 0, transform: 0, parse_wait: 0, commit: 0, commit_wait: 0, publish: 0 };
     const tick = () => performance.now() / 1000;
     try {
       const loadId = await writer.beginLoad('bench load');
-      let pending: IntradayTransform[] = [];
-      // why: sequential on purpose: the merge scans the staged batches through a JS table function, which needs
-      // the JS thread, so parsing the next batch meanwhile would only stall DuckDB.
-      const flush = async () => {
-        const t0 = tick();
-        const result = await writer.commitIntraday(pending, loadId);
-        stageS.commit += tick() - t0;
-        rows += result.inserted;
-        pending = [];
-      };
-      for (let i = 0; i < bodies.length; i++) {
-        const body = bodies[i]!;
-        let t0 = tick();
-        const columns = parseIntradayBody(fs.readFileSync(body.file));
-        stageS.parse += tick() - t0;
-        t0 = tick();
-        const t = transformIntraday(
-          { symbol: body.symbol, interval: '1min', from: body.from, to: body.to },
-          columns,
-          { loadId },
-        );
-        stageS.transform += tick() - t0;
-        quarantined += t.quarantined.length;
-        pending.push(t);
-        if (pending.length >= batchSize) await flush();
-        if (i === Math.floor(bodies.length / 2)) rssAtHalf = rssNowMb();
+      try {
+        const requestBatch = () => {
+          const parsed = new Promise<ParsedBatch>((resolve) => worker.once('message', resolve));
+          worker.postMessage({ count: batchSize, loadId } satisfies ParseRequest);
+          const batch = Promise.race([parsed, failed]);
+          // why: a failed commit ends the loop with a request still pending; its rejection is not an error then.
+          batch.catch(() => undefined);
+          return batch;
+        };
+        let inFlight: Promise<void> | undefined;
+        const waitForCommit = async () => {
+          if (!inFlight) return;
+          const t0 = tick();
+          await inFlight;
+          stageS.commit_wait += tick() - t0;
+          inFlight = undefined;
+        };
+        let request = requestBatch();
+        let windowsDone = 0;
+        for (;;) {
+          let t0 = tick();
+          const parsed = await request;
+          stageS.parse_wait += tick() - t0;
+          if (parsed.windows.length === 0) break;
+          request = requestBatch();
+          stageS.parse += parsed.parseS;
+          stageS.transform += parsed.transformS;
+          const commits = parsed.windows.map(({ window, columns, quarantined: bad }) => {
+            quarantined += bad.length;
+            return { window, batch: makeBarBatch(columns), quarantined: bad };
+          });
+          await waitForCommit();
+          t0 = tick();
+          inFlight = writer.commitIntraday(commits, loadId).then((result) => {
+            stageS.commit += tick() - t0;
+            rows += result.inserted;
+          });
+          // why: awaited before the next commit; until then a rejection must not count as unhandled.
+          inFlight.catch(() => undefined);
+          const before = windowsDone;
+          windowsDone += commits.length;
+          if (before < bodies.length / 2 && windowsDone >= bodies.length / 2) rssAtHalf = rssNowMb();
+        }
+        await waitForCommit();
+      } finally {
+        await worker.terminate();
       }
-      await flush();
       rssAtEnd = rssNowMb();
       const t0 = tick();
       await writer.publish();
