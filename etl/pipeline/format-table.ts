@@ -2,9 +2,29 @@
 
 const int = new Intl.NumberFormat('en-US');
 
-/** Renders rows as a text table: text left-aligned, numbers right-aligned with thousands separators. */
+/** Decimals a number needs to print as it is (at most 4). */
+function decimalsOf(value: number): number {
+  const text = String(value);
+  const dot = text.indexOf('.');
+  return dot < 0 || /e/i.test(text) ? 0 : Math.min(4, text.length - dot - 1);
+}
+
+/**
+ * Renders rows as a text table: text left-aligned, numbers right-aligned with thousands separators, every number
+ * of a column with the same decimals (as many as its most precise value needs, at most 4).
+ */
 export function formatTable(header: string[], rows: Array<Array<string | number>>): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? int.format(c) : c)))];
+  const formats = header.map((_, i) => {
+    const decimals = Math.max(0, ...rows.map((r) => (typeof r[i] === 'number' ? decimalsOf(r[i]) : 0)));
+    return new Intl.NumberFormat('en-US', {
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    });
+  });
+  const cells = [
+    header,
+    ...rows.map((r) => r.map((c, i) => (typeof c === 'number' ? formats[i]!.format(c) : c))),
+  ];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
   return cells
     .map((r, ri) =>
