@@ -29,8 +29,11 @@ import { fromStoreKey, toStoreKey } from './store-keys.ts';
 /**
  * DuckDB buffer-pool cap of the ETL's writer, MB. why: with the bounded fetch buffer this keeps a backfill's
  * memory flat whatever the number of tickers (the writer's default is 1 GB); merges and publishes spill to disk.
+ * why 96: the publish's sort of a month of all symbols fills whatever cap it gets; at 256 it added ~200 MB of RSS
+ * on the 500-ticker bench (peak ~690 MB), at 96 ~10 MB (peak ~470 MB) for ~1 s more publish; loads are not slower
+ * (the bench's 64 MB made the publish 3× slower).
  */
-export const ETL_WRITER_MEMORY_MB = 256;
+export const ETL_WRITER_MEMORY_MB = 96;
 
 /**
  * Windows per commit and the fetch buffer. why: each commit pays a fixed cost (transaction, state rows, WAL sync),
