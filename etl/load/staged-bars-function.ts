@@ -19,11 +19,16 @@ interface ScanState {
 export class StagedBarsFunction {
   private columns: BarColumns[] = [];
 
-  /** Registers `name()` on the connection; its columns are `columns` (the bars table's, in order). */
+  /**
+   * Registers `name()` on the connection; its columns are `columns` (the bars table's, in order). With `threads`
+   * above 1 (default 1) DuckDB may scan it from several threads: each call hands out the next chunk (calls run one
+   * at a time on the JS thread), so rows come out in no fixed order; with 1 they come in staged order.
+   */
   constructor(
     connection: DuckDBConnection,
     readonly name: string,
     columns: readonly (readonly [string, DuckDBType])[],
+    threads = 1,
   ) {
     const fn = DuckDBTableFunction.create({
       name,
@@ -37,7 +42,7 @@ export class StagedBarsFunction {
       // why: init runs once per scan, so every query (and every scan within one) starts at the first batch.
       initFunction: (info) => {
         info.setInitData({ batch: 0, offset: 0 } satisfies ScanState);
-        info.setMaxThreads(1);
+        info.setMaxThreads(threads);
       },
       mainFunction: (info, output) => {
         const state = info.initData as ScanState;

@@ -196,6 +196,7 @@ export class WarehouseStore {
     private readonly instance: DuckDBInstance,
     private readonly options: StoreOptions,
     private readonly stagedBars: StagedBarsFunction,
+    private readonly stagedBarsParallel: StagedBarsFunction,
   ) {}
 
   /** Opens (creating if needed) the writer's DuckDB file and applies pending migrations. */
@@ -213,9 +214,10 @@ export class WarehouseStore {
     await connection.run("set TimeZone = 'UTC'");
     await applyMigrations(connection);
     const stagedBars = new StagedBarsFunction(connection, 'mqs_staged_bars', BAR_COLUMNS);
+    const stagedBarsParallel = new StagedBarsFunction(connection, 'mqs_staged_bars_parallel', BAR_COLUMNS, 2);
     for (const spec of Object.values(SMALL_DATASETS))
       await connection.run(`create or replace temp table stg_${spec.table} (${spec.staging})`);
-    return new WarehouseStore(connection, instance, options, stagedBars);
+    return new WarehouseStore(connection, instance, options, stagedBars, stagedBarsParallel);
   }
 
   async beginLoad(command: string, args: unknown = null): Promise<number> {
@@ -266,6 +268,7 @@ export class WarehouseStore {
       for (const month of monthsOf(c.sessionDate)) partitions.add(`interval=${c.interval}/month=${month}`);
     }
     this.stagedBars.stage(commits.map((c) => c.batch));
+    this.stagedBarsParallel.stage(commits.map((c) => c.batch));
     // why: two windows of one series in the same call may share bars; the later one wins, as it would have in
     // two calls, and the staged rows must not hold a key twice or the anti-join would insert it twice.
     const overlapping = [...ranges.values()].some((list) =>
@@ -313,7 +316,18 @@ export class WarehouseStore {
         ).getRowsJS();
         if (Number(stored![0]) === 0) {
           // why: a backfill mostly loads ranges the table does not hold yet; then there is nothing to join.
-          inserted = (await con.run(`insert into bars select * from ${staged}`)).rowsChanged;
+          if (overlapping) inserted = (await con.run(`insert into bars select * from ${staged}`)).rowsChanged;
+          else {
+            // why: rows of a plain insert need no order (the lake is sorted on publish); without insertion order
+            // DuckDB compresses row groups on both threads, fed by the parallel scan.
+            await con.run('set preserve_insertion_order = false');
+            try {
+              inserted = (await con.run(`insert into bars select * from ${this.stagedBarsParallel.name}()`))
+                .rowsChanged;
+            } finally {
+              await con.run('set preserve_insertion_order = true');
+            }
+          }
         } else {
           replaced = (
             await con.run(
@@ -335,7 +349,10 @@ export class WarehouseStore {
       mergedAt = performance.now();
       await this.writeStagedStates(loadId);
       return { inserted, replaced };
-    }).finally(() => this.stagedBars.clear());
+    }).finally(() => {
+      this.stagedBars.clear();
+      this.stagedBarsParallel.clear();
+    });
     const done = performance.now();
     this.options.log.debug(
       {
