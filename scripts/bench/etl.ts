@@ -169,6 +169,18 @@ function steadyRatePerMin(samples: Array<{ at: number; requests: number }>): num
 }
 
 /** The reference: the same requests, bodies to files, DuckDB's read_json into a table, 100 files a statement. */
+/** The request the pipeline sends for a window (raw prices), for the warm-up and the reference to repeat. */
+function chartPath(w: PlannedWindow, apiKey: string): string {
+  const query = new URLSearchParams({
+    symbol: w.symbol,
+    from: w.from,
+    to: w.to,
+    nonadjusted: 'true',
+    apikey: apiKey,
+  });
+  return `/stable/historical-chart/${w.interval}?${query}`;
+}
+
 /** Fetches every window once per encoding and drops the bodies (renders both forms into the simulator's cache). */
 async function warmUp(sim: Sim, windows: PlannedWindow[], concurrency: number): Promise<void> {
   const pool = new Pool(sim.url, { connections: concurrency });
@@ -176,19 +188,12 @@ async function warmUp(sim: Sim, windows: PlannedWindow[], concurrency: number): 
   const worker = async () => {
     while (next < windows.length) {
       const w = windows[next++]!;
-      const query = new URLSearchParams({
-        symbol: w.symbol,
-        from: w.from,
-        to: w.to,
-        nonadjusted: 'true',
-        apikey: sim.apiKey,
-      });
       // why: the pipeline asks for gzip and the reference for plain bodies; the simulator compresses a body on
       // its first gzip request, so both forms are rendered here and neither contender pays for it in the run.
       for (const encoding of ['identity', 'gzip']) {
         const res = await pool.request({
           method: 'GET',
-          path: `/stable/historical-chart/${w.interval}?${query}`,
+          path: chartPath(w, sim.apiKey),
           headers: { 'accept-encoding': encoding },
         });
         await res.body.dump();
@@ -229,16 +234,9 @@ async function runReference(sim: Sim, dir: string, windows: PlannedWindow[], con
   const worker = async () => {
     while (next < windows.length) {
       const w = windows[next++]!;
-      const query = new URLSearchParams({
-        symbol: w.symbol,
-        from: w.from,
-        to: w.to,
-        nonadjusted: 'true',
-        apikey: sim.apiKey,
-      });
       const res = await pool.request({
         method: 'GET',
-        path: `/stable/historical-chart/${w.interval}?${query}`,
+        path: chartPath(w, sim.apiKey),
       });
       const body = Buffer.from(await res.body.arrayBuffer());
       if (res.statusCode !== 200) throw new Error(`reference: HTTP ${res.statusCode} for ${w.symbol}`);
