@@ -41,6 +41,12 @@ export const ETL_WRITER_MEMORY_MB = 96;
  * loading and one filling (1-minute windows: ~25 MB each), so memory stays bounded whatever the plan's size.
  */
 export const DEFAULT_MAX_PER_LOAD = 128;
+/**
+ * Fewest windows per commit while more are coming (within runWindows' one-second fill wait). why: 96 one-minute
+ * windows (~187k bars) fill more than one DuckDB row group, so the commit is written straight to the table file;
+ * smaller commits sat in memory (~150 MB, spilling) until the final checkpoint compressed them again.
+ */
+export const DEFAULT_MIN_PER_LOAD = 96;
 export const DEFAULT_MAX_BUFFERED = 256;
 
 /** The FMP calls the ETL makes; the FMP client provides them (one shared limiter). */
@@ -266,6 +272,14 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       maxInFlight: deps.concurrency,
       maxBuffered: deps.maxBuffered ?? DEFAULT_MAX_BUFFERED,
       maxPerLoad: deps.maxPerLoad ?? DEFAULT_MAX_PER_LOAD,
+      minPerLoad: Math.max(
+        1,
+        Math.min(
+          DEFAULT_MIN_PER_LOAD,
+          deps.maxPerLoad ?? DEFAULT_MAX_PER_LOAD,
+          (deps.maxBuffered ?? DEFAULT_MAX_BUFFERED) - deps.concurrency,
+        ),
+      ),
       onEvent: (event) => progress.onEvent(event),
       signal: deps.signal,
     });

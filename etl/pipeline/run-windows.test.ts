@@ -63,6 +63,76 @@ describe('runWindows', () => {
     expect(maxBuffered).toBeLessThanOrEqual(5);
   });
 
+  it('waits for minPerLoad windows per load while more can arrive, and loads the rest at the end', async () => {
+    const sizes: number[] = [];
+    await runWindows<number>({
+      windows: windows(['A', 'B', 'C'], 5),
+      fetch: async (w) => {
+        await tick();
+        return { load: [{ window: w, payload: 1 }] };
+      },
+      load: async (items) => {
+        sizes.push(items.length);
+        await tick();
+        return items.map(() => 1);
+      },
+      recordFailure: async () => {},
+      classify: () => 'fail-window',
+      maxInFlight: 2,
+      maxBuffered: 8,
+      maxPerLoad: 6,
+      minPerLoad: 4,
+    });
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(15);
+    expect(sizes.slice(0, -1).every((n) => n >= 4 && n <= 6)).toBe(true);
+    expect(sizes.length).toBeLessThanOrEqual(4);
+  });
+
+  it('loads a partial batch once its oldest window has waited maxFillWaitMs', async () => {
+    const sizes: number[] = [];
+    const started = performance.now();
+    let firstLoadAfterMs = 0;
+    await runWindows<number>({
+      windows: windows(['A'], 3),
+      fetch: async (w) => {
+        // why: the third window arrives long after the first two, as under a tight rate limit.
+        if (w.from === '2024-03-03') await new Promise((resolve) => setTimeout(resolve, 400));
+        return { load: [{ window: w, payload: 1 }] };
+      },
+      load: async (items) => {
+        if (sizes.length === 0) firstLoadAfterMs = performance.now() - started;
+        sizes.push(items.length);
+        return items.map(() => 1);
+      },
+      recordFailure: async () => {},
+      classify: () => 'fail-window',
+      maxInFlight: 3,
+      maxBuffered: 8,
+      maxPerLoad: 5,
+      minPerLoad: 5,
+      maxFillWaitMs: 50,
+    });
+    expect(sizes).toEqual([2, 1]);
+    expect(firstLoadAfterMs).toBeGreaterThanOrEqual(45);
+    expect(firstLoadAfterMs).toBeLessThan(400);
+  });
+
+  it('rejects a minPerLoad the buffer cannot hold', async () => {
+    await expect(
+      runWindows<number>({
+        windows: windows(['A'], 2),
+        fetch: async (w) => ({ load: [{ window: w, payload: 1 }] }),
+        load: async (items) => items.map(() => 1),
+        recordFailure: async () => {},
+        classify: () => 'fail-window',
+        maxInFlight: 4,
+        maxBuffered: 8,
+        maxPerLoad: 8,
+        minPerLoad: 6,
+      }),
+    ).rejects.toThrow(/minPerLoad 6 exceeds maxBuffered 8/);
+  });
+
   it('fetches the rest of a split window before other windows', async () => {
     const order: string[] = [];
     const events: WindowEvent[] = [];

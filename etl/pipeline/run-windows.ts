@@ -50,6 +50,19 @@ export interface RunWindowsOptions<P> {
   maxBuffered: number;
   /** Most windows per load call. Default 64. */
   maxPerLoad?: number;
+  /**
+   * Fewest windows per load call while more can still arrive (a last, smaller batch ends the run). Default 1.
+   * why: a DuckDB commit under one row group (122,880 rows) is kept in memory and logged to the WAL, then
+   * compressed again by a checkpoint; waiting for a full batch writes it once, straight into the table file.
+   * Must not exceed maxBuffered − maxInFlight, or the loader would wait for windows the buffer cannot hold.
+   */
+  minPerLoad?: number;
+  /**
+   * How long the oldest fetched window may wait for a batch of minPerLoad to fill, ms. Default 1000.
+   * why: a rate-limited run fetches a few windows a second; they are loaded (and shown as done) within a second
+   * rather than held until the batch fills.
+   */
+  maxFillWaitMs?: number;
   onEvent?(event: WindowEvent): void;
   signal?: AbortSignal;
 }
@@ -60,8 +73,9 @@ export interface RunWindowsResult {
   failed: Array<{ window: PlannedWindow; error: unknown }>;
 }
 
+/** `at`: performance.now() when the item was fetched (how long it has waited for the loader). */
 type LoaderItem<P> =
-  | { kind: 'load'; item: Fetched<P> }
+  | { kind: 'load'; item: Fetched<P>; at: number }
   | { kind: 'fail'; window: PlannedWindow; error: unknown };
 
 export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunWindowsResult> {
@@ -80,6 +94,11 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
   const skippedSymbols = new Set<string>();
   const disabled = new Set<string>();
   const maxPerLoad = options.maxPerLoad ?? 64;
+  const minPerLoad = Math.min(options.minPerLoad ?? 1, maxPerLoad);
+  if (minPerLoad > options.maxBuffered - options.maxInFlight && minPerLoad > 1)
+    throw new RangeError(
+      `minPerLoad ${minPerLoad} exceeds maxBuffered ${options.maxBuffered} − maxInFlight ${options.maxInFlight}`,
+    );
   let inFlight = 0;
   let loading = 0;
   let stoppedBy: unknown;
@@ -91,6 +110,15 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
     for (const w of woken) w();
   };
   const waitForChange = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const waitForChangeAtMost = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(notify, Math.max(0, ms));
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  const maxFillWaitMs = options.maxFillWaitMs ?? 1000;
 
   const seriesKey = (w: PlannedWindow) => `${w.dataset}|${w.interval}`;
   const skipReason = (w: PlannedWindow): string | undefined => {
@@ -106,7 +134,8 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
       .fetch(window, abort.signal)
       .then(
         (outcome) => {
-          for (const item of outcome.load) pending.push({ kind: 'load', item });
+          const at = performance.now();
+          for (const item of outcome.load) pending.push({ kind: 'load', item, at });
           if (outcome.requeue && outcome.requeue.length > 0) {
             queue.unshift(...outcome.requeue);
             options.onEvent?.({ kind: 'split', window, requeued: outcome.requeue });
@@ -138,6 +167,19 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
         if (inFlight === 0 && (queue.length === 0 || stoppedBy !== undefined || loaderError !== undefined))
           return;
         await waitForChange();
+        continue;
+      }
+      const mayGrow =
+        inFlight > 0 || (queue.length > 0 && stoppedBy === undefined && loaderError === undefined);
+      const first = pending[0]!;
+      const waitedMs = first.kind === 'load' ? performance.now() - first.at : Number.POSITIVE_INFINITY;
+      if (
+        mayGrow &&
+        pending.length < minPerLoad &&
+        waitedMs < maxFillWaitMs &&
+        pending.every((p) => p.kind === 'load')
+      ) {
+        await waitForChangeAtMost(maxFillWaitMs - waitedMs);
         continue;
       }
       const batch: Fetched<P>[] = [];

@@ -118,6 +118,36 @@ describe('warehouse writer', () => {
     );
   });
 
+  it('replaces bars stored by a window with other dates, and a later week of the symbol adds only its bars', async () => {
+    writer = await open();
+    const first = await writer.beginLoad('backfill');
+    await writer.commitIntraday([commitOf(week, first, 0)], first);
+    const next = await writer.beginLoad('retry');
+    // why: a one-day window inside the stored week (a split truncated answer, a live session) must find the
+    // week's bars although no window with its own dates was ever committed.
+    const wednesday: IntradayWindow = { ...week, from: '2024-03-06', to: '2024-03-06' };
+    const nextWeek: IntradayWindow = { ...week, from: '2024-03-11', to: '2024-03-15' };
+    const day = await writer.commitIntraday([commitOf(wednesday, next, 1)], next);
+    expect(day.inserted).toBe(0);
+    expect(day.replaced).toBeGreaterThan(60);
+    const later = await writer.commitIntraday([commitOf(nextWeek, next, 0)], next);
+    expect(later).toEqual({ inserted: 390, replaced: 0 });
+    await writer.publish();
+    writer.close();
+    writer = undefined;
+    const rows = await query(
+      `select count(*) n, count(distinct bar_start_at) k,
+              sum(close) filter (session_date = date '2024-03-06') c
+       from bars where symbol = 'AAPL' and interval = '5min'`,
+    );
+    expect(rows[0]).toMatchObject({ n: '780', k: '780' });
+    const expected = fixtureIntradayColumns('AAPL', '5min', wednesday.from, wednesday.to, 1);
+    expect(Number(rows[0]!.c)).toBeCloseTo(
+      expected.close.reduce((a, b) => a + b, 0),
+      6,
+    );
+  });
+
   it('keeps the window state and the bars in one transaction', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyMigrations, readMigrations, SCHEMA_DIR } from './migrations.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-migrations-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function openDb(file: string) {
+  const instance = await DuckDBInstance.create(file);
+  const connection = await instance.connect();
+  return {
+    connection,
+    rows: async (sql: string) => (await connection.runAndReadAll(sql)).getRowsJS(),
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+describe('schema migrations', () => {
+  it('applies every migration once on a new file and none on the next open', async () => {
+    const file = path.join(dir, 'etl.duckdb');
+    const db = await openDb(file);
+    const all = readMigrations().map((m) => m.version);
+    expect(await applyMigrations(db.connection)).toEqual(all);
+    expect(
+      await db.rows(
+        "select data_type from information_schema.columns where table_name = 'bars' and column_name = 'interval'",
+      ),
+    ).toEqual([["ENUM('1min', '5min', '15min', '30min', '1hour', '4hour')"]]);
+    db.close();
+    const again = await openDb(file);
+    expect(await applyMigrations(again.connection)).toEqual([]);
+    again.close();
+  });
+
+  it('upgrades a version-1 file to an ENUM interval, keeping its bars and their column order', async () => {
+    const file = path.join(dir, 'etl.duckdb');
+    const v1 = path.join(dir, 'v1');
+    fs.mkdirSync(v1);
+    fs.copyFileSync(path.join(SCHEMA_DIR, '001_initial.sql'), path.join(v1, '001_initial.sql'));
+    const db = await openDb(file);
+    expect(await applyMigrations(db.connection, v1)).toEqual([1]);
+    await db.connection.run(
+      `insert into bars values
+        ('AAPL', '1min', '2024-03-04 14:30:00+00', '2024-03-04 14:31:00+00', '2024-03-04', 1, 2, 0.5, 1.5, 100, 7),
+        ('MSFT', '4hour', '2024-03-04 14:30:00+00', '2024-03-04 17:30:00+00', '2024-03-04', 3, 4, 2.5, 3.5, 200, 7)`,
+    );
+    const before = await db.rows('select * exclude (interval), interval::varchar from bars order by symbol');
+    db.close();
+    // why: the upgrade runs where it would in production: on the next open, in a fresh process-level instance.
+    const upgraded = await openDb(file);
+    expect(await applyMigrations(upgraded.connection)).toEqual([2]);
+    expect(
+      await upgraded.rows('select * exclude (interval), interval::varchar from bars order by symbol'),
+    ).toEqual(before);
+    expect(await upgraded.rows("select count(*) from bars where interval = '4hour'")).toEqual([[1n]]);
+    expect(
+      (
+        await upgraded.rows(
+          "select column_name from information_schema.columns where table_name = 'bars' order by ordinal_position",
+        )
+      ).map((r) => r[0]),
+    ).toEqual([
+      'symbol',
+      'interval',
+      'bar_start_at',
+      'bar_end_at',
+      'session_date',
+      'open',
+      'high',
+      'low',
+      'close',
+      'volume',
+      'load_id',
+    ]);
+    upgraded.close();
+  });
+});
