@@ -23,7 +23,13 @@ export interface PublishResult {
 
 // why: 256k-row groups amortise each group's dictionaries better (-0.3 bytes a bar measured); larger groups made
 // DuckDB fall back from dictionary encoding and grew the file.
-const PARQUET_OPTIONS = '(format parquet, compression zstd, row_group_size 262144)';
+// why dictionary_size_limit 4096 (distinct values in a row group): symbol and session_date keep their
+// dictionaries (and the Bloom filters DuckDB writes with them), the prices and times, with tens of thousands of
+// distinct values a group, are written plain. On the ETL bench's month (3.78M bars) the publish took 2.40 s
+// instead of 2.98 and the file 10.31 bytes a bar instead of 11.67; a one-symbol query 4.0 ms instead of 3.1, the
+// daily aggregate 165 ms instead of 145.
+const PARQUET_OPTIONS =
+  '(format parquet, compression zstd, row_group_size 262144, dictionary_size_limit 4096)';
 
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
