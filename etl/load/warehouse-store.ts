@@ -97,6 +97,11 @@ export interface StoreOptions {
   clock: Clock;
   /** DuckDB buffer-pool cap of the writer, MB. Default 1024. */
   memoryLimitMb?: number;
+  /**
+   * Buffer-pool cap, MB, while merging a commit into stored bars and while publishing (joins and sorts against
+   * the stored table need more than appends). Default memoryLimitMb.
+   */
+  mergeMemoryLimitMb?: number;
 }
 
 const BAR_COLUMNS = [
@@ -188,6 +193,29 @@ function monthsOf(sessionDays: Int32Array): string[] {
   return months;
 }
 
+/** Staged rows merged per statement group on the replace path (see commitIntraday). */
+const MERGE_GROUP_ROWS = 250_000;
+
+/** The commits' symbols in groups of at most `maxRows` staged rows (a larger symbol is a group of its own). */
+function symbolGroups(commits: readonly IntradayCommit[], maxRows: number): string[][] {
+  const rows = new Map<string, number>();
+  for (const c of commits) rows.set(c.window.symbol, (rows.get(c.window.symbol) ?? 0) + c.batch.numRows);
+  const groups: string[][] = [];
+  let group: string[] = [];
+  let groupRows = 0;
+  for (const [symbol, n] of rows) {
+    if (group.length > 0 && groupRows + n > maxRows) {
+      groups.push(group);
+      group = [];
+      groupRows = 0;
+    }
+    group.push(symbol);
+    groupRows += n;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 const microsToTimestamp = (name: string) => `make_timestamp(${name}::bigint)::timestamptz`;
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -219,6 +247,7 @@ export class WarehouseStore {
     // why: DuckDB's default buffer pool is 80% of RAM; a cap keeps a long backfill's memory flat (publish sorts
     // beyond it spill to disk).
     await connection.run(`set memory_limit = '${Math.round(options.memoryLimitMb ?? 1024)}MB'`);
+    // why: DuckDB reports a full buffer pool as an error, not a wait: an operation run under too small a cap fails.
     await connection.run("set TimeZone = 'UTC'");
     await applyMigrations(connection);
     const stagedBars = new StagedBarsFunction(connection, 'mqs_staged_bars', BAR_COLUMNS);
@@ -350,19 +379,52 @@ export class WarehouseStore {
             }
           }
         } else {
-          replaced = (
-            await con.run(
-              `delete from bars b using ${staged} s where ${key} and ${inRange} and ${differs}`,
-              range,
-            )
-          ).rowsChanged;
-          inserted = (
-            await con.run(
-              `insert into bars select s.* from ${staged} s
-               where not exists (select 1 from bars b where ${key} and ${inRange})`,
-              range,
-            )
-          ).rowsChanged;
+          const merged = await this.withMergeMemory(async () => {
+            const merged = { inserted: 0, replaced: 0 };
+            // why: the staged keys already stored are found with an inner join, which DuckDB builds on the staged
+            // side, then the delete and the anti-join probe that small table. `not exists (select … from bars …)`
+            // built its hash table on every stored bar in the range and ran out of a 64 MB writer re-committing a
+            // 3.9M-bar month ("could not allocate block"). The rows are staged once in a temp table and merged a
+            // group of symbols (≤ MERGE_GROUP_ROWS rows) at a time, under the merge cap, so memory is bounded
+            // whatever the commit's size.
+            if (staged !== 'stg_bars') {
+              await con.run(`create or replace temp table stg_bars as select * from ${staged}`);
+              staged = 'stg_bars';
+            }
+            const existing =
+              'e.symbol = b.symbol and e.interval = b.interval and e.bar_start_at = b.bar_start_at';
+            for (const symbols of symbolGroups(commits, MERGE_GROUP_ROWS)) {
+              const list = symbols.map(sqlString).join(', ');
+              const only = `s.symbol in (${list})`;
+              // why: the same filter on the stored side lets the scan skip row groups of other symbols by their
+              // min/max (a backfill stores symbols clustered), instead of reading the whole range once a group.
+              const storedOnly = `b.symbol in (${list})`;
+              await con.run(
+                `create or replace temp table stg_existing as
+                 select s.symbol, s.interval, s.bar_start_at, ${differs} as differs
+                 from stg_bars s join bars b on ${key} where ${inRange} and ${only} and ${storedOnly}`,
+                range,
+              );
+              merged.replaced += (
+                await con.run(
+                  `delete from bars b using stg_existing e
+                   where e.differs and ${existing} and ${inRange} and ${storedOnly}`,
+                  range,
+                )
+              ).rowsChanged;
+              merged.inserted += (
+                await con.run(
+                  `insert into bars select s.* from stg_bars s
+                   where ${only} and not exists (select 1 from stg_existing e where not e.differs
+                     and e.symbol = s.symbol and e.interval = s.interval and e.bar_start_at = s.bar_start_at)`,
+                )
+              ).rowsChanged;
+            }
+            await con.run('drop table stg_existing');
+            return merged;
+          });
+          inserted = merged.inserted;
+          replaced = merged.replaced;
         }
         if (inserted > 0) newlyDirty = await this.markDirtyPartitions('bars', [...partitions]);
         inserted -= replaced;
@@ -555,6 +617,23 @@ export class WarehouseStore {
       await this.connection.run('delete from catalog_state');
       await this.connection.run('insert into catalog_state values ($hash)', { hash });
     });
+  }
+
+  /**
+   * Runs `work` with the buffer pool at mergeMemoryLimitMb, then puts the append cap back. why: appends stream
+   * into the table in a small pool (the writer's resident memory follows the cap), while a merge's join or a
+   * publish's sort needs about twice as much, briefly.
+   */
+  async withMergeMemory<T>(work: () => Promise<T>): Promise<T> {
+    const base = Math.round(this.options.memoryLimitMb ?? 1024);
+    const merge = Math.round(this.options.mergeMemoryLimitMb ?? base);
+    if (merge === base) return work();
+    await this.connection.run(`set memory_limit = '${merge}MB'`);
+    try {
+      return await work();
+    } finally {
+      await this.connection.run(`set memory_limit = '${base}MB'`);
+    }
   }
 
   close(): void {

@@ -8,7 +8,7 @@ import { ConfigError, WorkFailedError } from '../core/errors.ts';
 import { type EtlArgs, resolveEtlOptions } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { openFmpConnection } from './fmp-connection.ts';
-import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
+import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
 export interface EtlCommandOptions {
   /** How long to wait for another ETL holding the warehouse, ms. */
@@ -28,7 +28,7 @@ export async function runEtlCommand(
     log,
     clock,
     command: 'mqs etl',
-    memoryLimitMb: ETL_WRITER_MEMORY_MB,
+    ...ETL_WRITER_MEMORY,
     lockWaitMs: command.lockWaitMs,
   });
   try {

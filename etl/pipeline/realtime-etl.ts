@@ -20,7 +20,7 @@ import type { EtlCommandOptions } from './etl-command.ts';
 import { type EtlArgs, readSymbols } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { runRealtime } from './realtime-poller.ts';
-import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
+import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
 /** Message on today's windows: the nightly run treats them as missing and fetches the session whole. */
 export const REALTIME_PARTIAL =
@@ -107,7 +107,7 @@ export async function runRealtimeEtl(
     log,
     clock,
     command: 'mqs etl realtime',
-    memoryLimitMb: ETL_WRITER_MEMORY_MB,
+    ...ETL_WRITER_MEMORY,
     lockWaitMs: command.lockWaitMs,
   });
   const fmp = await openFmpConnection(context, { concurrency: args.concurrency });

@@ -11,7 +11,7 @@ import { addDays } from '../core/time.ts';
 import { resolveEtlOptions } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { formatTable } from './format-table.ts';
-import { ETL_WRITER_MEMORY_MB } from './run-etl.ts';
+import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEMO_TICKERS_FILE = path.join(ROOT, 'scripts', 'demo-tickers.txt');
@@ -46,7 +46,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     log,
     clock,
     command: 'mqs demo',
-    memoryLimitMb: ETL_WRITER_MEMORY_MB,
+    ...ETL_WRITER_MEMORY,
   });
   try {
     const fmp = await openFmpConnection({ config, log, clock });

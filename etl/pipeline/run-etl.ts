@@ -27,13 +27,14 @@ import { type FailureAction, type FetchOutcome, runWindows } from './run-windows
 import { fromStoreKey, toStoreKey } from './store-keys.ts';
 
 /**
- * DuckDB buffer-pool cap of the ETL's writer, MB. why: with the bounded fetch buffer this keeps a backfill's
- * memory flat whatever the number of tickers (the writer's default is 1 GB); merges and publishes spill to disk.
- * why 96: the publish's sort of a month of all symbols fills whatever cap it gets; at 256 it added ~200 MB of RSS
- * on the 500-ticker bench (peak ~690 MB), at 96 ~10 MB (peak ~470 MB) for ~1 s more publish; loads are not slower
- * (the bench's 64 MB made the publish 3× slower).
+ * DuckDB buffer-pool caps of the ETL's writer, MB: appends, then merges into stored bars and publishes. why: with
+ * the bounded fetch buffer they keep a backfill's memory flat whatever the number of tickers (the writer's default
+ * is 1 GB). Appends stream into the table and need little: at 48 the 500-ticker bench peaked at ~380-405 MB
+ * against ~465-490 at 96, as fast. The publish's sort of a month of all symbols fills whatever cap it gets and
+ * spills beyond it: at 256 it added ~200 MB of RSS, at 64 it took 2.5× longer than at 96; merging a commit into
+ * stored bars ran out of memory at 64 before merges were grouped (warehouse-store.ts).
  */
-export const ETL_WRITER_MEMORY_MB = 96;
+export const ETL_WRITER_MEMORY = { memoryLimitMb: 48, mergeMemoryLimitMb: 96 } as const;
 
 /**
  * Windows per commit and the fetch buffer. why: each commit pays a fixed cost (transaction, state rows, WAL sync),

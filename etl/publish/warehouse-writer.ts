@@ -34,8 +34,10 @@ export interface WarehouseWriterOptions {
   command?: string;
   /** How long to wait for another writer, ms. Default 30 000. */
   lockWaitMs?: number;
-  /** DuckDB buffer-pool cap of the writer, MB (larger publishes spill to disk). Default 1024. */
+  /** DuckDB buffer-pool cap of the writer while appending, MB. Default 1024. */
   memoryLimitMb?: number;
+  /** Cap while merging into stored bars and publishing, MB (larger sorts spill to disk). Default memoryLimitMb. */
+  mergeMemoryLimitMb?: number;
   /** Take the `etl` writer lock. Default true; pass false only when the caller already holds it. */
   takeLock?: boolean;
 }
@@ -121,7 +123,7 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
     dirtyPartitions: () => serial(() => store.dirtyPartitions()),
     publish: () =>
       serial(async () => {
-        const result = await publishLake(store, lakeDir, options.log);
+        const result = await store.withMergeMemory(() => publishLake(store, lakeDir, options.log));
         // why: the catalog's views embed whether each dataset has files yet, so it is regenerated when that
         // rendering changes (or the file is gone), not on every publish: a rerun over complete data writes
         // nothing.

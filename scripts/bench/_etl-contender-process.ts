@@ -16,7 +16,7 @@ import { createFmpClient } from '../../etl/extract/fmp-client.ts';
 import type { EtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { countersOf } from '../../etl/pipeline/fmp-connection.ts';
 import type { PlannedWindow } from '../../etl/pipeline/plan.ts';
-import { ETL_WRITER_MEMORY_MB, runEtl } from '../../etl/pipeline/run-etl.ts';
+import { ETL_WRITER_MEMORY, runEtl } from '../../etl/pipeline/run-etl.ts';
 import { openWarehouseWriter } from '../../etl/publish/warehouse-writer.ts';
 
 export type ContenderTask =
@@ -85,7 +85,7 @@ async function runOurs(task: Extract<ContenderTask, { kind: 'ours' }>): Promise<
     warehouseDir: task.dir,
     log,
     clock: systemClock,
-    memoryLimitMb: ETL_WRITER_MEMORY_MB,
+    ...ETL_WRITER_MEMORY,
   });
   const publish = writer.publish;
   let peakRssBeforePublishMb = 0;
