@@ -193,8 +193,12 @@ function monthsOf(sessionDays: Int32Array): string[] {
   return months;
 }
 
-/** Staged rows merged per statement group on the replace path (see commitIntraday). */
-const MERGE_GROUP_ROWS = 250_000;
+/**
+ * Staged rows merged per group on the replace path, per MB of the merge cap (see commitIntraday). why: the join's
+ * hash table holds a group's rows with all their values; 2,500 a MB (240k at the ETL's 96 MB) merged a re-commit
+ * of a 3.9M-bar month, and 80k fit a 32 MB cap where one 195k-row group ran out of memory.
+ */
+const MERGE_GROUP_ROWS_PER_MB = 2_500;
 
 /** The commits' symbols in groups of at most `maxRows` staged rows (a larger symbol is a group of its own). */
 function symbolGroups(commits: readonly IntradayCommit[], maxRows: number): string[][] {
@@ -226,6 +230,8 @@ export class WarehouseStore {
    * process writes the file (the writer lock), so the set cannot go stale.
    */
   private readonly markedDirty = new Set<string>();
+  /** The append cap, MB, when a failed merge could not put it back yet (see withMergeMemory). */
+  private capToRestore: number | undefined;
 
   private constructor(
     readonly connection: DuckDBConnection,
@@ -385,7 +391,7 @@ export class WarehouseStore {
             // side, then the delete and the anti-join probe that small table. `not exists (select … from bars …)`
             // built its hash table on every stored bar in the range and ran out of a 64 MB writer re-committing a
             // 3.9M-bar month ("could not allocate block"). The rows are staged once in a temp table and merged a
-            // group of symbols (≤ MERGE_GROUP_ROWS rows) at a time, under the merge cap, so memory is bounded
+            // group of symbols (rows bounded by the cap) at a time, under the merge cap, so memory is bounded
             // whatever the commit's size.
             if (staged !== 'stg_bars') {
               await con.run(`create or replace temp table stg_bars as select * from ${staged}`);
@@ -393,7 +399,9 @@ export class WarehouseStore {
             }
             const existing =
               'e.symbol = b.symbol and e.interval = b.interval and e.bar_start_at = b.bar_start_at';
-            for (const symbols of symbolGroups(commits, MERGE_GROUP_ROWS)) {
+            const mergeCapMb = this.options.mergeMemoryLimitMb ?? this.options.memoryLimitMb ?? 1024;
+            const groupRows = Math.max(10_000, mergeCapMb * MERGE_GROUP_ROWS_PER_MB);
+            for (const symbols of symbolGroups(commits, groupRows)) {
               const list = symbols.map(sqlString).join(', ');
               const only = `s.symbol in (${list})`;
               // why: the same filter on the stored side lets the scan skip row groups of other symbols by their
@@ -629,10 +637,28 @@ export class WarehouseStore {
     const merge = Math.round(this.options.mergeMemoryLimitMb ?? base);
     if (merge === base) return work();
     await this.connection.run(`set memory_limit = '${merge}MB'`);
+    let result: T;
     try {
-      return await work();
-    } finally {
-      await this.connection.run(`set memory_limit = '${base}MB'`);
+      result = await work();
+    } catch (error) {
+      // why: inside a failed transaction DuckDB refuses even SET until the rollback; the cap is put back then
+      // (inTransaction), and the work's own error is the one reported.
+      this.capToRestore = base;
+      await this.restoreCap();
+      throw error;
+    }
+    await this.connection.run(`set memory_limit = '${base}MB'`);
+    return result;
+  }
+
+  /** Puts back the append cap after a failed merge, once the connection accepts statements again. */
+  private async restoreCap(): Promise<void> {
+    if (this.capToRestore === undefined) return;
+    try {
+      await this.connection.run(`set memory_limit = '${this.capToRestore}MB'`);
+      this.capToRestore = undefined;
+    } catch {
+      // still inside the aborted transaction: inTransaction retries after its rollback
     }
   }
 
@@ -789,6 +815,7 @@ export class WarehouseStore {
       return result;
     } catch (error) {
       await this.connection.run('rollback').catch(() => undefined);
+      await this.restoreCap();
       throw error;
     }
   }

@@ -53,6 +53,9 @@ function lakeFiles(): Map<string, string> {
   return files;
 }
 
+/** Merge cap of the many-symbols test: 48 MB merges ≤ 120k staged rows a group, so 390k bars take four groups. */
+const MERGE_CAP_MB = 48;
+
 const week: IntradayWindow = { symbol: 'AAPL', interval: '5min', from: '2024-03-04', to: '2024-03-08' };
 
 describe('warehouse writer', () => {
@@ -147,6 +150,55 @@ describe('warehouse writer', () => {
       6,
     );
   });
+
+  it('re-commits a week of 200 symbols in groups under a small merge cap, replacing exactly the bars that changed', async () => {
+    writer = await openWarehouseWriter({
+      warehouseDir: dir,
+      log: silentLogger(),
+      clock: systemClock,
+      lockWaitMs: 0,
+      memoryLimitMb: 48,
+      mergeMemoryLimitMb: MERGE_CAP_MB,
+    });
+    const symbols = Array.from({ length: 200 }, (_, i) => `S${String(i).padStart(3, '0')}`);
+    const windows = symbols.map((symbol) => ({ ...week, symbol, interval: '1min' as const }));
+    const first = await writer.beginLoad('backfill');
+    let stored = 0;
+    for (let i = 0; i < windows.length; i += 100)
+      stored += (
+        await writer.commitIntraday(
+          windows.slice(i, i + 100).map((w) => commitOf(w, first, 0)),
+          first,
+        )
+      ).inserted;
+    expect(stored).toBe(200 * 1950);
+    const again = await writer.beginLoad('again');
+    // why: variant 1 changes bars of every window; one commit of all 200 windows (390k bars) is merged a group of
+    // symbols at a time within the cap, and every group must count and replace its own bars exactly once.
+    const result = await writer.commitIntraday(
+      windows.map((w) => commitOf(w, again, 1)),
+      again,
+    );
+    const changed = windows.reduce((sum, w) => {
+      const a = fixtureIntradayColumns(w.symbol, w.interval, w.from, w.to, 0);
+      const b = fixtureIntradayColumns(w.symbol, w.interval, w.from, w.to, 1);
+      const differs = (i: number) =>
+        a.open[i] !== b.open[i] ||
+        a.high[i] !== b.high[i] ||
+        a.low[i] !== b.low[i] ||
+        a.close[i] !== b.close[i] ||
+        a.volume[i] !== b.volume[i];
+      return sum + Array.from({ length: a.length }, (_, i) => i).filter(differs).length;
+    }, 0);
+    expect(result.inserted).toBe(0);
+    expect(changed).toBeGreaterThan(0);
+    expect(result.replaced).toBe(changed);
+    await writer.publish();
+    writer.close();
+    writer = undefined;
+    const rows = await query('select count(*) n, count(distinct (symbol, bar_start_at)) k from bars');
+    expect(rows[0]).toMatchObject({ n: String(200 * 1950), k: String(200 * 1950) });
+  }, 120_000);
 
   it('keeps the window state and the bars in one transaction', async () => {
     writer = await open();
