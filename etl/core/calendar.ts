@@ -117,8 +117,12 @@ export function holidays(year: number): Holiday[] {
  * 13:00 early closes of a year: July 3 when it is Monday–Thursday, the day after Thanksgiving, and
  * December 24 when it is Monday–Thursday.
  */
+const earlyCloseCache = new Map<number, Holiday[]>();
+
 export function earlyCloses(year: number): Holiday[] {
   assertCovered(year);
+  const cached = earlyCloseCache.get(year);
+  if (cached) return cached;
   const list: Holiday[] = [];
   const july3 = ymd(year, 7, 3);
   if (dayOfWeek(july3) >= 1 && dayOfWeek(july3) <= 4)
@@ -126,6 +130,7 @@ export function earlyCloses(year: number): Holiday[] {
   list.push({ date: addDays(nthWeekday(year, 11, 4, 4), 1), name: 'Day after Thanksgiving' });
   const dec24 = ymd(year, 12, 24);
   if (dayOfWeek(dec24) >= 1 && dayOfWeek(dec24) <= 4) list.push({ date: dec24, name: 'Christmas Eve' });
+  earlyCloseCache.set(year, list);
   return list;
 }
 
@@ -154,16 +159,26 @@ export function isTradingDay(date: IsoDate): boolean {
   return holidayOn(date) === undefined;
 }
 
+/** Sessions by date (null: no session), frozen. why: the ETL asks for the same few dates once per window. */
+const sessionCache = new Map<IsoDate, Readonly<Session> | null>();
+
 /** The session held on a date, or undefined on weekends and holidays. */
 export function sessionOn(date: IsoDate): Session | undefined {
-  if (!isTradingDay(date)) return undefined;
+  const cached = sessionCache.get(date);
+  if (cached !== undefined) return cached ?? undefined;
+  if (!isTradingDay(date)) {
+    sessionCache.set(date, null);
+    return undefined;
+  }
   const earlyClose = isEarlyClose(date);
-  return {
+  const session = Object.freeze({
     date,
     openAt: nyDateTimeToUtcMs(date, 9, 30),
     closeAt: nyDateTimeToUtcMs(date, earlyClose ? 13 : 16, 0),
     earlyClose,
-  };
+  });
+  sessionCache.set(date, session);
+  return session;
 }
 
 /** Every session from `from` to `to`, both inclusive, in date order. */
