@@ -3,6 +3,7 @@ import duckdb from '@duckdb/node-bindings';
 import { sessionsBetween } from '../etl/core/calendar.ts';
 import type { IntradayInterval } from '../etl/core/intervals.ts';
 import type { IsoDate } from '../etl/core/time.ts';
+import { retryOnPublishRace } from '../etl/publish/warehouse-reader.ts';
 import type { BenchmarkSession } from './backtest-engine.ts';
 import { allocateCloseOrderColumns, type BarColumns, toBarColumns } from './bar-columns.ts';
 
@@ -35,7 +36,12 @@ function sessionsValues(from: IsoDate, to: IsoDate): string {
  * Loads bars of the `bars` mart in bulk into typed arrays, in bar-close order, with split-adjusted prices
  * (adj_* columns, falling back to the raw ones). Columns are copied chunk by chunk straight from DuckDB's vectors.
  */
-export async function loadBarColumns(connection: DuckDBConnection, query: BarQuery): Promise<BarColumns> {
+export function loadBarColumns(connection: DuckDBConnection, query: BarQuery): Promise<BarColumns> {
+  // why: the marts read the lake; a publish renaming a file during the read is retried from the start.
+  return retryOnPublishRace(() => loadBarColumnsOnce(connection, query));
+}
+
+async function loadBarColumnsOnce(connection: DuckDBConnection, query: BarQuery): Promise<BarColumns> {
   const symbols = [...new Set(query.symbols)].sort();
   const universe = symbols.map((s, i) => `(${sqlString(s)}, ${i})`).join(', ');
   const regular = query.regularSessionOnly ?? true;
@@ -99,7 +105,17 @@ export async function loadBarColumns(connection: DuckDBConnection, query: BarQue
 }
 
 /** First open and last close of each regular session of the benchmark symbol, in date order. */
-export async function loadBenchmarkSessions(
+export function loadBenchmarkSessions(
+  connection: DuckDBConnection,
+  symbol: string,
+  interval: IntradayInterval,
+  from: IsoDate,
+  to: IsoDate,
+): Promise<BenchmarkSession[]> {
+  return retryOnPublishRace(() => loadBenchmarkSessionsOnce(connection, symbol, interval, from, to));
+}
+
+async function loadBenchmarkSessionsOnce(
   connection: DuckDBConnection,
   symbol: string,
   interval: IntradayInterval,

@@ -65,7 +65,7 @@ export async function readWarehouseStatus(
       deps.symbols && deps.symbols.length > 0
         ? `where symbol in (${deps.symbols.map((x) => `'${x.replaceAll("'", "''")}'`).join(', ')})`
         : '';
-    const result = await reader.connection.runAndReadAll(
+    const result = await reader.query(
       `with spans as (
          select symbol, interval, min(bar_start_at) as first_bar_at, max(bar_start_at) as last_bar_at
          from bars ${filter} group by all

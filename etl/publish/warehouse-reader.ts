@@ -29,19 +29,27 @@ const RACED_A_PUBLISH =
   /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found/;
 const QUERY_ATTEMPTS = 5;
 
-async function queryWithRetry(
-  connection: DuckDBConnection,
-  sql: string,
-  values?: DuckDBValue[] | Record<string, DuckDBValue>,
-): Promise<DuckDBResultReader> {
+/**
+ * Runs `work` (queries over the lake) again when it failed because it raced a publish, up to QUERY_ATTEMPTS
+ * times; other errors pass through. For code that holds a raw connection (status, quality checks, backtests).
+ */
+export async function retryOnPublishRace<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connection.runAndReadAll(sql, values);
+      return await work();
     } catch (error) {
       if (attempt >= QUERY_ATTEMPTS || !RACED_A_PUBLISH.test((error as Error).message)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
+}
+
+function queryWithRetry(
+  connection: DuckDBConnection,
+  sql: string,
+  values?: DuckDBValue[] | Record<string, DuckDBValue>,
+): Promise<DuckDBResultReader> {
+  return retryOnPublishRace(() => connection.runAndReadAll(sql, values));
 }
 
 /** The lake folder of a warehouse. */

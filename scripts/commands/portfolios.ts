@@ -20,7 +20,7 @@ async function list(json: boolean): Promise<void> {
   try {
     const state = new Map<string, { equity: number; cash: number; session: string; positions: number }>();
     const rows = (
-      await reader.connection.runAndReadAll(`
+      await reader.query(`
         select p.portfolio_id, p.equity, p.cash, strftime(p.session_date, '%Y-%m-%d') as session,
           (select count(*) from positions x where x.portfolio_id = p.portfolio_id)::integer as positions
         from pnl_daily p
