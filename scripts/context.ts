@@ -14,6 +14,8 @@ export interface AppContext {
 export interface ContextOptions {
   /** Override LOG_LEVEL (e.g. from --verbose / --quiet). */
   logLevel?: string;
+  /** The level when neither logLevel nor LOG_LEVEL (environment or `.env`) sets one. Default the config's. */
+  defaultLogLevel?: string;
   /** Also write the log to WAREHOUSE_DIR/logs/<name>.log. */
   logFileName?: string;
   env?: Record<string, string | undefined>;
@@ -28,7 +30,9 @@ export function createContext(options: ContextOptions = {}): AppContext {
   }
   const config = loadConfig(env);
   const log = createLogger({
-    level: options.logLevel ?? config.logLevel,
+    // why: `.env` is loaded above, so a LOG_LEVEL written there counts as set, like one in the environment.
+    level:
+      options.logLevel ?? (env.LOG_LEVEL ? config.logLevel : (options.defaultLogLevel ?? config.logLevel)),
     file: options.logFileName ? path.join(config.warehouseDir, 'logs', options.logFileName) : undefined,
   });
   return { config, log, clock: systemClock };

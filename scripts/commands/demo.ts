@@ -9,7 +9,8 @@ const command: CommandModule = {
     'the main job end to end on the built-in FMP simulator: ETL of sample tickers, rows from the marts, a backtest',
   handler: async () => {
     const { createContext } = await import('../context.ts');
-    const context = createContext({ logFileName: 'demo.log', logLevel: process.env.LOG_LEVEL ?? 'warn' });
+    // why: the demo prints its own story; log lines below warn would bury it unless LOG_LEVEL asks for them.
+    const context = createContext({ logFileName: 'demo.log', defaultLogLevel: 'warn' });
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'demo');
     const { runDemo } = await import('../../etl/pipeline/run-demo.ts');
