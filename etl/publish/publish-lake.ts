@@ -7,6 +7,7 @@
  *     bar_seconds = bar_end_at − bar_start_at, which the staging view turns back into bar_end_at)
  *   eod_bars/year=<YYYY>/data_0.parquet, splits/data_0.parquet, dividends/data_0.parquet, sessions/data_0.parquet
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR, sessionsBetween } from '../core/calendar.ts';
@@ -32,6 +33,9 @@ const PARQUET_OPTIONS =
   '(format parquet, compression zstd, row_group_size 262144, dictionary_size_limit 4096)';
 
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** Parquet key-value metadata key of the sessions file: the fingerprint of the calendar it was written from. */
+const SESSIONS_KEY = 'mqs_calendar_sha256';
 
 function partitionQuery(dataset: Dataset, partition: string): string {
   if (dataset === 'bars') {
@@ -82,21 +86,37 @@ function moveIntoPlace(staged: string, live: string): void {
   fs.renameSync(staged, live);
 }
 
-/** Writes the sessions of the whole calendar once (the coverage and bars_daily views need them). */
+/**
+ * Writes the sessions of the whole calendar (the coverage and bars_daily views need them) when the file is missing
+ * or was written from another calendar: the file carries a fingerprint of its sessions in its Parquet key-value
+ * metadata. why: an extended or corrected calendar (a new year, an unscheduled closure) must reach the lake.
+ */
 async function publishSessions(
   store: WarehouseStore,
   lakeDir: string,
   stagingDir: string,
 ): Promise<string | undefined> {
   const relative = path.join('sessions', DATA_FILE);
-  if (fs.existsSync(path.join(lakeDir, relative))) return undefined;
+  const live = path.join(lakeDir, relative);
+  const sessions = sessionsBetween(`${CALENDAR_FIRST_YEAR}-01-01`, `${CALENDAR_LAST_YEAR}-12-31`);
+  const fingerprint = createHash('sha256')
+    .update(sessions.map((x) => `${x.date} ${x.openAt} ${x.closeAt} ${x.earlyClose}`).join('\n'))
+    .digest('hex');
   const con = store.connection;
+  if (fs.existsSync(live)) {
+    const stored = (
+      await con.runAndReadAll(
+        `select decode(value) from parquet_kv_metadata(${sqlString(live)}) where decode(key) = '${SESSIONS_KEY}'`,
+      )
+    ).getRowsJS();
+    if (stored[0]?.[0] === fingerprint) return undefined;
+  }
   await con.run(
     'create or replace temp table stg_sessions (session_date varchar, open_us bigint, close_us bigint, early_close boolean)',
   );
   const appender = await con.createAppender('stg_sessions', 'main', 'temp');
   try {
-    for (const s of sessionsBetween(`${CALENDAR_FIRST_YEAR}-01-01`, `${CALENDAR_LAST_YEAR}-12-31`)) {
+    for (const s of sessions) {
       appender.appendVarchar(s.date);
       appender.appendBigInt(BigInt(s.openAt) * 1000n);
       appender.appendBigInt(BigInt(s.closeAt) * 1000n);
@@ -107,13 +127,13 @@ async function publishSessions(
     appender.closeSync();
   }
   const staged = path.join(stagingDir, relative);
-  await copyToFile(
-    store,
-    `select session_date::date as session_date, make_timestamp(open_us)::timestamptz as open_at,
-       make_timestamp(close_us)::timestamptz as close_at, early_close from stg_sessions order by session_date`,
-    staged,
+  fs.mkdirSync(path.dirname(staged), { recursive: true });
+  await con.run(
+    `copy (select session_date::date as session_date, make_timestamp(open_us)::timestamptz as open_at,
+       make_timestamp(close_us)::timestamptz as close_at, early_close from stg_sessions order by session_date)
+     to ${sqlString(staged)} (format parquet, compression zstd, kv_metadata {${SESSIONS_KEY}: '${fingerprint}'})`,
   );
-  moveIntoPlace(staged, path.join(lakeDir, relative));
+  moveIntoPlace(staged, live);
   return relative;
 }
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
 import { LockedError } from '../core/errors.ts';
@@ -98,6 +99,30 @@ describe('warehouse writer', () => {
     expect(daily).toEqual([{ n: '5', bars: '390' }]);
     const coverage = await query('select sum(expected_bars) e, sum(actual_bars) a from coverage');
     expect(coverage).toEqual([{ e: '390', a: '390' }]);
+  });
+
+  it('rewrites the sessions file when it was written from another calendar, and only then', async () => {
+    writer = await open();
+    expect((await writer.publish()).files).toEqual([path.join('sessions', 'data_0.parquet')]);
+    expect((await writer.publish()).files).toEqual([]);
+    writer.close();
+    writer = undefined;
+    const sessionsFile = path.join(dir, 'lake', 'sessions', 'data_0.parquet');
+    const full = await query('select count(*) n from sessions');
+    // why: a file from an older calendar: fewer sessions and no fingerprint of the current one.
+    const instance = await DuckDBInstance.create(':memory:');
+    const con = await instance.connect();
+    await con.run(
+      `copy (select * from read_parquet('${sessionsFile}') where session_date < date '2020-01-01')
+       to '${sessionsFile}.old' (format parquet)`,
+    );
+    con.closeSync();
+    instance.closeSync();
+    fs.renameSync(`${sessionsFile}.old`, sessionsFile);
+    expect(Number((await query('select count(*) n from sessions'))[0]!.n)).toBeLessThan(Number(full[0]!.n));
+    writer = await open();
+    expect((await writer.publish()).files).toEqual([path.join('sessions', 'data_0.parquet')]);
+    expect(await query('select count(*) n from sessions')).toEqual(full);
   });
 
   it('replaces stored bars whose values changed and keeps the count', async () => {
