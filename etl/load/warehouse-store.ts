@@ -230,8 +230,10 @@ export class WarehouseStore {
    * process writes the file (the writer lock), so the set cannot go stale.
    */
   private readonly markedDirty = new Set<string>();
-  /** The append cap, MB, when a failed merge could not put it back yet (see withMergeMemory). */
-  private capToRestore: number | undefined;
+  /** Settings to undo once a failed transaction is rolled back (see resetAfterFailure). */
+  private afterRollback: string[] = [];
+  /** withMergeMemory calls in progress. */
+  private mergeDepth = 0;
 
   private constructor(
     readonly connection: DuckDBConnection,
@@ -293,6 +295,26 @@ export class WarehouseStore {
    */
   async commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult> {
     if (commits.length === 0) return { inserted: 0, replaced: 0 };
+    try {
+      return await this.commitIntradayOnce(commits, loadId);
+    } catch (error) {
+      // why: DuckDB reports a full buffer pool as an error, not a wait. The commit rolled back whole, so it runs
+      // once more under the larger merge cap instead of failing the run over a burst of memory.
+      const base = this.options.memoryLimitMb ?? 1024;
+      const merge = this.options.mergeMemoryLimitMb ?? base;
+      if (merge <= base || !/Out of Memory Error/.test(errorMessage(error))) throw error;
+      this.options.log.warn(
+        { windows: commits.length, err: errorMessage(error), memoryLimitMb: merge },
+        'commit ran out of the append memory cap; retrying under the merge cap',
+      );
+      return this.withMergeMemory(() => this.commitIntradayOnce(commits, loadId));
+    }
+  }
+
+  private async commitIntradayOnce(
+    commits: readonly IntradayCommit[],
+    loadId: number,
+  ): Promise<CommitResult> {
     const con = this.connection;
     const startedAt = performance.now();
     let lo = Number.POSITIVE_INFINITY;
@@ -380,9 +402,11 @@ export class WarehouseStore {
             try {
               inserted = (await con.run(`insert into bars select * from ${this.stagedBarsParallel.name}()`))
                 .rowsChanged;
-            } finally {
-              await con.run('set preserve_insertion_order = true');
+            } catch (error) {
+              await this.resetAfterFailure('set preserve_insertion_order = true');
+              throw error;
             }
+            await con.run('set preserve_insertion_order = true');
           }
         } else {
           const merged = await this.withMergeMemory(async () => {
@@ -635,30 +659,35 @@ export class WarehouseStore {
   async withMergeMemory<T>(work: () => Promise<T>): Promise<T> {
     const base = Math.round(this.options.memoryLimitMb ?? 1024);
     const merge = Math.round(this.options.mergeMemoryLimitMb ?? base);
-    if (merge === base) return work();
+    // why: re-entrant (a commit retried under the merge cap merges inside it): only the outermost call sets and
+    // restores the cap.
+    if (merge === base || this.mergeDepth > 0) return work();
     await this.connection.run(`set memory_limit = '${merge}MB'`);
+    this.mergeDepth++;
     let result: T;
     try {
       result = await work();
     } catch (error) {
-      // why: inside a failed transaction DuckDB refuses even SET until the rollback; the cap is put back then
-      // (inTransaction), and the work's own error is the one reported.
-      this.capToRestore = base;
-      await this.restoreCap();
+      await this.resetAfterFailure(`set memory_limit = '${base}MB'`);
       throw error;
+    } finally {
+      this.mergeDepth--;
     }
     await this.connection.run(`set memory_limit = '${base}MB'`);
     return result;
   }
 
-  /** Puts back the append cap after a failed merge, once the connection accepts statements again. */
-  private async restoreCap(): Promise<void> {
-    if (this.capToRestore === undefined) return;
+  /**
+   * Runs a SET that undoes a setting after a failed statement; if DuckDB refuses it (inside a failed transaction
+   * it accepts nothing until the rollback), inTransaction runs it after its rollback. why: a `finally` that ran
+   * the SET inside the aborted transaction failed with "Current transaction is aborted", and that error replaced
+   * the real one (an out-of-memory, which then could not be recognised and retried).
+   */
+  private async resetAfterFailure(sql: string): Promise<void> {
     try {
-      await this.connection.run(`set memory_limit = '${this.capToRestore}MB'`);
-      this.capToRestore = undefined;
+      await this.connection.run(sql);
     } catch {
-      // still inside the aborted transaction: inTransaction retries after its rollback
+      this.afterRollback.push(sql);
     }
   }
 
@@ -815,7 +844,9 @@ export class WarehouseStore {
       return result;
     } catch (error) {
       await this.connection.run('rollback').catch(() => undefined);
-      await this.restoreCap();
+      const resets = this.afterRollback;
+      this.afterRollback = [];
+      for (const sql of resets) await this.connection.run(sql).catch(() => undefined);
       throw error;
     }
   }

@@ -26,7 +26,7 @@ export interface WarehouseReader {
 // footer ("TProtocolException: Invalid data"), or a file listed by the glob may be gone. Files are replaced
 // atomically, so running the query again sees one consistent version.
 const RACED_A_PUBLISH =
-  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found/;
+  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found|Could not read enough bytes/;
 const QUERY_ATTEMPTS = 5;
 
 /**

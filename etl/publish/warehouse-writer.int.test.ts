@@ -54,8 +54,8 @@ function lakeFiles(): Map<string, string> {
   return files;
 }
 
-/** Merge cap of the many-symbols test: 48 MB merges ≤ 120k staged rows a group, so 390k bars take four groups. */
-const MERGE_CAP_MB = 48;
+/** The ETL's merge cap (96 MB: ≤ 240k staged rows a group), so the test's 390k bars take two groups. */
+const MERGE_CAP_MB = 96;
 
 const week: IntradayWindow = { symbol: 'AAPL', interval: '5min', from: '2024-03-04', to: '2024-03-08' };
 
@@ -176,7 +176,7 @@ describe('warehouse writer', () => {
     );
   });
 
-  it('re-commits a week of 200 symbols in groups under a small merge cap, replacing exactly the bars that changed', async () => {
+  it('re-commits a week of 200 symbols in groups under the ETL caps, replacing exactly the bars that changed', async () => {
     writer = await openWarehouseWriter({
       warehouseDir: dir,
       log: silentLogger(),
