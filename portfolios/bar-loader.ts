@@ -106,13 +106,10 @@ async function loadBarColumnsOnce(connection: DuckDBConnection, query: BarQuery)
 
 /** First open and last close of each regular session of the benchmark symbol, in date order. */
 export function loadBenchmarkSessions(
-  connection: DuckDBConnection,
-  symbol: string,
-  interval: IntradayInterval,
-  from: IsoDate,
-  to: IsoDate,
+  ...args: Parameters<typeof loadBenchmarkSessionsOnce>
 ): Promise<BenchmarkSession[]> {
-  return retryOnPublishRace(() => loadBenchmarkSessionsOnce(connection, symbol, interval, from, to));
+  // why: the marts read the lake; a publish renaming a file during the read is retried from the start.
+  return retryOnPublishRace(() => loadBenchmarkSessionsOnce(...args));
 }
 
 async function loadBenchmarkSessionsOnce(
