@@ -464,9 +464,11 @@ export class WarehouseStore {
       mergedAt = performance.now();
       await this.writeStagedStates(loadId, quarantineRows);
       return { inserted, replaced };
-    }).finally(() => {
+    }).finally(async () => {
       this.stagedBars.clear();
       this.stagedBarsParallel.clear();
+      // why: the staged copy holds a whole commit (~20 MB for 250k bars); it is not kept until the next merge.
+      if (staged === 'stg_bars') await con.run('drop table if exists stg_bars').catch(() => undefined);
     });
     for (const mark of newlyDirty) this.markedDirty.add(mark);
     const done = performance.now();
