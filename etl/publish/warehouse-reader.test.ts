@@ -6,7 +6,8 @@ describe('retryOnPublishRace', () => {
     let calls = 0;
     const result = await retryOnPublishRace(async () => {
       calls++;
-      if (calls < 3) throw new Error('TProtocolException: Invalid data');
+      if (calls === 1) throw new Error('TProtocolException: Invalid data');
+      if (calls === 2) throw new Error('Invalid Error: Parquet file is likely corrupted, missing dictionary');
       return 'rows';
     });
     expect(result).toBe('rows');

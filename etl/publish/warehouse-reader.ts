@@ -25,8 +25,10 @@ export interface WarehouseReader {
 // publish that renames a new version over the file in between makes the scan read new pages with the old
 // footer ("TProtocolException: Invalid data"), or a file listed by the glob may be gone. Files are replaced
 // atomically, so running the query again sees one consistent version.
+// The message depends on which bytes the stale footer points at; every one seen so far is listed. A file that is
+// really corrupt fails the same way on every attempt and the last error is reported.
 const RACED_A_PUBLISH =
-  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found|Could not read enough bytes/;
+  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found|Could not read enough bytes|[Pp]arquet file is likely corrupted/;
 const QUERY_ATTEMPTS = 5;
 
 /**
