@@ -14,12 +14,23 @@ describe('retryOnPublishRace', () => {
     expect(calls).toBe(3);
   });
 
+  it('counts any IO or Invalid error about a Parquet file as a race', async () => {
+    let calls = 0;
+    const result = await retryOnPublishRace(async () => {
+      calls++;
+      if (calls === 1)
+        throw new Error('IO Error: a wording not seen yet while reading /lake/bars/data_0.parquet');
+      return calls;
+    });
+    expect(result).toBe(2);
+  });
+
   it('passes other errors through at once', async () => {
     let calls = 0;
     await expect(
       retryOnPublishRace(async () => {
         calls++;
-        throw new Error('Binder Error: column "nope" not found');
+        throw new Error('Binder Error: column "nope" not found in read_parquet(/lake/bars/*.parquet)');
       }),
     ).rejects.toThrow(/nope/);
     expect(calls).toBe(1);

@@ -25,10 +25,11 @@ export interface WarehouseReader {
 // publish that renames a new version over the file in between makes the scan read new pages with the old
 // footer ("TProtocolException: Invalid data"), or a file listed by the glob may be gone. Files are replaced
 // atomically, so running the query again sees one consistent version.
-// The message depends on which bytes the stale footer points at; every one seen so far is listed. A file that is
-// really corrupt fails the same way on every attempt and the last error is reported.
+// The message depends on which bytes the stale footer points at: besides the ones seen so far, any IO or Invalid
+// error about a Parquet file counts. A file that is really corrupt fails the same way on every attempt and the
+// last error is reported.
 const RACED_A_PUBLISH =
-  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found|Could not read enough bytes|[Pp]arquet file is likely corrupted/;
+  /TProtocolException|Invalid data|too small to be a Parquet file|No magic bytes|No such file or directory|No files found|Could not read enough bytes|(IO|Invalid) Error:[^\n]*parquet/i;
 const QUERY_ATTEMPTS = 5;
 
 /**
