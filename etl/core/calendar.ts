@@ -113,12 +113,12 @@ export function holidays(year: number): Holiday[] {
   return list;
 }
 
+const earlyCloseCache = new Map<number, Holiday[]>();
+
 /**
  * 13:00 early closes of a year: July 3 when it is Monday–Thursday, the day after Thanksgiving, and
  * December 24 when it is Monday–Thursday.
  */
-const earlyCloseCache = new Map<number, Holiday[]>();
-
 export function earlyCloses(year: number): Holiday[] {
   assertCovered(year);
   const cached = earlyCloseCache.get(year);

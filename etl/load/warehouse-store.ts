@@ -235,6 +235,16 @@ export class WarehouseStore {
   /** withMergeMemory calls in progress. */
   private mergeDepth = 0;
 
+  /** Buffer-pool cap while appending, MB. */
+  private get appendCapMb(): number {
+    return Math.round(this.options.memoryLimitMb ?? 1024);
+  }
+
+  /** Buffer-pool cap while merging into stored bars and publishing, MB. */
+  private get mergeCapMb(): number {
+    return Math.round(this.options.mergeMemoryLimitMb ?? this.appendCapMb);
+  }
+
   private constructor(
     readonly connection: DuckDBConnection,
     private readonly instance: DuckDBInstance,
@@ -255,7 +265,6 @@ export class WarehouseStore {
     // why: DuckDB's default buffer pool is 80% of RAM; a cap keeps a long backfill's memory flat (publish sorts
     // beyond it spill to disk).
     await connection.run(`set memory_limit = '${Math.round(options.memoryLimitMb ?? 1024)}MB'`);
-    // why: DuckDB reports a full buffer pool as an error, not a wait: an operation run under too small a cap fails.
     await connection.run("set TimeZone = 'UTC'");
     await applyMigrations(connection);
     const stagedBars = new StagedBarsFunction(connection, 'mqs_staged_bars', BAR_COLUMNS);
@@ -300,11 +309,10 @@ export class WarehouseStore {
     } catch (error) {
       // why: DuckDB reports a full buffer pool as an error, not a wait. The commit rolled back whole, so it runs
       // once more under the larger merge cap instead of failing the run over a burst of memory.
-      const base = this.options.memoryLimitMb ?? 1024;
-      const merge = this.options.mergeMemoryLimitMb ?? base;
-      if (merge <= base || !/Out of Memory Error/.test(errorMessage(error))) throw error;
+      if (this.mergeCapMb <= this.appendCapMb || !/Out of Memory Error/.test(errorMessage(error)))
+        throw error;
       this.options.log.warn(
-        { windows: commits.length, err: errorMessage(error), memoryLimitMb: merge },
+        { windows: commits.length, err: errorMessage(error), memoryLimitMb: this.mergeCapMb },
         'commit ran out of the append memory cap; retrying under the merge cap',
       );
       return this.withMergeMemory(() => this.commitIntradayOnce(commits, loadId));
@@ -410,7 +418,7 @@ export class WarehouseStore {
           }
         } else {
           const merged = await this.withMergeMemory(async () => {
-            const merged = { inserted: 0, replaced: 0 };
+            const totals = { inserted: 0, replaced: 0 };
             // why: the staged keys already stored are found with an inner join, which DuckDB builds on the staged
             // side, then the delete and the anti-join probe that small table. `not exists (select … from bars …)`
             // built its hash table on every stored bar in the range and ran out of a 64 MB writer re-committing a
@@ -423,8 +431,7 @@ export class WarehouseStore {
             }
             const existing =
               'e.symbol = b.symbol and e.interval = b.interval and e.bar_start_at = b.bar_start_at';
-            const mergeCapMb = this.options.mergeMemoryLimitMb ?? this.options.memoryLimitMb ?? 1024;
-            const groupRows = Math.max(10_000, mergeCapMb * MERGE_GROUP_ROWS_PER_MB);
+            const groupRows = Math.max(10_000, this.mergeCapMb * MERGE_GROUP_ROWS_PER_MB);
             for (const symbols of symbolGroups(commits, groupRows)) {
               const list = symbols.map(sqlString).join(', ');
               const only = `s.symbol in (${list})`;
@@ -437,14 +444,14 @@ export class WarehouseStore {
                  from stg_bars s join bars b on ${key} where ${inRange} and ${only} and ${storedOnly}`,
                 range,
               );
-              merged.replaced += (
+              totals.replaced += (
                 await con.run(
                   `delete from bars b using stg_existing e
                    where e.differs and ${existing} and ${inRange} and ${storedOnly}`,
                   range,
                 )
               ).rowsChanged;
-              merged.inserted += (
+              totals.inserted += (
                 await con.run(
                   `insert into bars select s.* from stg_bars s
                    where ${only} and not exists (select 1 from stg_existing e where not e.differs
@@ -453,7 +460,7 @@ export class WarehouseStore {
               ).rowsChanged;
             }
             await con.run('drop table stg_existing');
-            return merged;
+            return totals;
           });
           inserted = merged.inserted;
           replaced = merged.replaced;
@@ -659,8 +666,8 @@ export class WarehouseStore {
    * publish's sort needs about twice as much, briefly.
    */
   async withMergeMemory<T>(work: () => Promise<T>): Promise<T> {
-    const base = Math.round(this.options.memoryLimitMb ?? 1024);
-    const merge = Math.round(this.options.mergeMemoryLimitMb ?? base);
+    const base = this.appendCapMb;
+    const merge = this.mergeCapMb;
     // why: re-entrant (a commit retried under the merge cap merges inside it): only the outermost call sets and
     // restores the cap.
     if (merge === base || this.mergeDepth > 0) return work();

@@ -240,6 +240,7 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
     return { load: [{ window, payload: { kind: 'dividends', rows } }] };
   };
 
+  const maxBuffered = deps.maxBuffered ?? DEFAULT_MAX_BUFFERED;
   let result: Awaited<ReturnType<typeof runWindows<Payload>>>;
   try {
     result = await runWindows<Payload>({
@@ -271,16 +272,10 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       },
       classify: classifyFailure,
       maxInFlight: deps.concurrency,
-      maxBuffered: deps.maxBuffered ?? DEFAULT_MAX_BUFFERED,
+      maxBuffered,
       maxPerLoad: deps.maxPerLoad ?? DEFAULT_MAX_PER_LOAD,
-      minPerLoad: Math.max(
-        1,
-        Math.min(
-          DEFAULT_MIN_PER_LOAD,
-          deps.maxPerLoad ?? DEFAULT_MAX_PER_LOAD,
-          (deps.maxBuffered ?? DEFAULT_MAX_BUFFERED) - deps.concurrency,
-        ),
-      ),
+      // why: runWindows caps it at maxPerLoad itself, but refuses one its buffer cannot hold.
+      minPerLoad: Math.max(1, Math.min(DEFAULT_MIN_PER_LOAD, maxBuffered - deps.concurrency)),
       onEvent: (event) => progress.onEvent(event),
       signal: deps.signal,
     });
