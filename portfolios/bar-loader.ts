@@ -3,7 +3,6 @@ import duckdb from '@duckdb/node-bindings';
 import { sessionsBetween } from '../etl/core/calendar.ts';
 import type { IntradayInterval } from '../etl/core/intervals.ts';
 import type { IsoDate } from '../etl/core/time.ts';
-import { retryOnPublishRace } from '../etl/publish/warehouse-reader.ts';
 import type { BenchmarkSession } from './backtest-engine.ts';
 import { allocateCloseOrderColumns, type BarColumns, toBarColumns } from './bar-columns.ts';
 
@@ -38,7 +37,7 @@ function sessionsValues(from: IsoDate, to: IsoDate): string {
  */
 export function loadBarColumns(connection: DuckDBConnection, query: BarQuery): Promise<BarColumns> {
   // why: the marts read the lake; a publish renaming a file during the read is retried from the start.
-  return retryOnPublishRace(() => loadBarColumnsOnce(connection, query));
+  return loadBarColumnsOnce(connection, query);
 }
 
 async function loadBarColumnsOnce(connection: DuckDBConnection, query: BarQuery): Promise<BarColumns> {
@@ -109,7 +108,7 @@ export function loadBenchmarkSessions(
   ...args: Parameters<typeof loadBenchmarkSessionsOnce>
 ): Promise<BenchmarkSession[]> {
   // why: the marts read the lake; a publish renaming a file during the read is retried from the start.
-  return retryOnPublishRace(() => loadBenchmarkSessionsOnce(...args));
+  return loadBenchmarkSessionsOnce(...args);
 }
 
 async function loadBenchmarkSessionsOnce(

@@ -1,13 +1,18 @@
 /**
  * The trading books: `WAREHOUSE_DIR/books.duckdb`, opened only by the process holding the `books` writer lock,
- * and published as Parquet under `WAREHOUSE_DIR/lake/books/<table>/data_0.parquet` (written to a staging name,
- * then renamed into place) for the `positions`, `pnl_daily` and `trades` marts. Instants are TIMESTAMPTZ (UTC).
+ * and published as immutable Parquet files listed by the books' own snapshot manifest
+ * (`WAREHOUSE_DIR/lake/books/manifest.json`) for the `positions`, `pnl_daily` and `trades` marts. Instants are
+ * TIMESTAMPTZ (UTC).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Clock } from '../etl/core/clock.ts';
 import { acquireWriterLock } from '../etl/core/writer-lock.ts';
+import { writeCatalog } from '../etl/publish/catalog.ts';
+import { collectGarbage, readManifest } from '../etl/publish/lake-manifest.ts';
+import { LAKE_SOURCES, lakeRootOf } from '../etl/publish/lake-sources.ts';
+import { LakeTransaction } from '../etl/publish/lake-transaction.ts';
+import { lakeDirOf } from '../etl/publish/warehouse-snapshot.ts';
 
 export const BOOKS_FILE = 'books.duckdb';
 export const BOOKS_LOCK = 'books';
@@ -29,27 +34,24 @@ const SCHEMA = [
     daily_return double, as_of timestamptz)`,
 ];
 
-/** Books tables published to the lake, with the query that produces each file (sorted for stable output). */
+/** Books tables published to the lake, with the query that produces each file (sorted by its lake source). */
 export const PUBLISHED_BOOKS: { dir: string; query: string }[] = [
-  { dir: 'positions', query: 'select * from positions order by portfolio_id, symbol' },
-  { dir: 'pnl_daily', query: 'select * from pnl_daily order by portfolio_id, session_date' },
+  { dir: 'positions', query: 'select * from positions' },
+  { dir: 'pnl_daily', query: 'select * from pnl_daily' },
   {
     dir: 'trades',
     query: `select f.portfolio_id, f.order_id, f.run_id, f.symbol, f.quantity, f.price, f.commission,
         f.realized_pnl, o.submitted_at, f.filled_at
-      from fills f left join orders o using (portfolio_id, order_id)
-      order by f.portfolio_id, f.filled_at, f.order_id`,
+      from fills f left join orders o using (portfolio_id, order_id)`,
   },
 ];
 
 export interface BooksSession {
   connection: DuckDBConnection;
-  /** Writes the published tables to the lake (staging file + rename). */
+  /** Publishes the books' tables as a new snapshot of `lake/books/` (new files; the old ones stay while kept). */
   publish(): Promise<string[]>;
   close(): void;
 }
-
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**
  * Takes the `books` writer lock, opens books.duckdb (one instance per process) and applies the schema. Call
@@ -83,19 +85,18 @@ export async function openBooks(
   return {
     connection: conn,
     publish: async () => {
-      const lake = path.join(warehouseDir, 'lake');
-      const staging = path.join(lake, '.staging-books');
-      fs.mkdirSync(staging, { recursive: true });
-      const written: string[] = [];
+      const root = lakeRootOf(lakeDirOf(warehouseDir), 'books');
+      const tx = new LakeTransaction(root, conn, readManifest(root));
       for (const table of PUBLISHED_BOOKS) {
-        const staged = path.join(staging, `${table.dir}.parquet`);
-        await conn.run(`copy (${table.query}) to ${sqlString(staged)} (format parquet, compression zstd)`);
-        const live = path.join(lake, 'books', table.dir, 'data_0.parquet');
-        fs.mkdirSync(path.dirname(live), { recursive: true });
-        fs.renameSync(staged, live);
-        written.push(path.relative(lake, live));
+        const source = LAKE_SOURCES.find((s) => s.root === 'books' && s.dir === table.dir)!;
+        const previous = tx.files(source.dir);
+        await tx.writeFile(source, '', table.query, { sort: true });
+        tx.remove(source.dir, previous);
       }
-      return written;
+      tx.commit(options.clock.now());
+      await writeCatalog(warehouseDir, options.clock);
+      collectGarbage(root, options.clock.now());
+      return tx.addedFiles.map((f) => `books/${f.path}`);
     },
     close: () => {
       conn.closeSync();

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LakeManifest } from '../publish/lake-manifest.ts';
 import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { symbolProfile } from '../sim/sim-symbols.ts';
 import { type QualityReport, runQualityChecks } from './run-quality-checks.ts';
@@ -14,7 +15,20 @@ import { type QualityReport, runQualityChecks } from './run-quality-checks.ts';
 const THIN = 'ATEN';
 const mqs = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'mqs.mjs');
 let warehouseDir: string;
-const partition = () => path.join(warehouseDir, 'lake', 'bars', 'interval=1min', 'month=2024-06');
+const manifestFile = () => path.join(warehouseDir, 'lake', 'manifest.json');
+
+/** Publishes an edited copy of the current manifest for the duration of `work` (a defect readers then see). */
+async function withManifest<T>(edit: (m: LakeManifest) => void, work: () => Promise<T>): Promise<T> {
+  const original = fs.readFileSync(manifestFile(), 'utf8');
+  const edited = JSON.parse(original) as LakeManifest;
+  edit(edited);
+  fs.writeFileSync(manifestFile(), JSON.stringify(edited));
+  try {
+    return await work();
+  } finally {
+    fs.writeFileSync(manifestFile(), original);
+  }
+}
 
 async function check(): Promise<QualityReport> {
   const reader = await openWarehouseReader(warehouseDir);
@@ -75,32 +89,35 @@ describe('quality checks on a warehouse loaded from the simulator', () => {
     expect(new Set(gaps.sample.map((r) => r.symbol))).toEqual(new Set([THIN]));
   });
 
-  it('report the duplicates of a stale second file in a partition', async () => {
-    fs.copyFileSync(path.join(partition(), 'data_0.parquet'), path.join(partition(), 'data_1.parquet'));
-    try {
-      const report = await check();
-      expect(failing(report)).toEqual(['assert_bars_unique']);
-      const duplicates = result(report, 'assert_bars_unique');
-      // every bar of the month is there twice: 10 sessions × 390 minutes for NVDA and AAPL, fewer for the thin one
-      expect(duplicates.errorRows).toBeGreaterThan(2 * 10 * 390);
-      expect(duplicates.sample.every((r) => r.copies === '2')).toBe(true);
-    } finally {
-      fs.rmSync(path.join(partition(), 'data_1.parquet'));
-    }
+  it('report the duplicates of a second file in a partition that repeats its bars', async () => {
+    await withManifest(
+      (m) => {
+        const june = m.datasets.bars!.find((f) => f.partition === 'interval=1min/month=2024-06')!;
+        m.datasets.bars!.push({ ...june });
+      },
+      async () => {
+        const report = await check();
+        expect(failing(report)).toEqual(['assert_bars_unique']);
+        const duplicates = result(report, 'assert_bars_unique');
+        // every bar of the month is there twice: 10 sessions × 390 minutes for NVDA and AAPL, fewer for the thin one
+        expect(duplicates.errorRows).toBeGreaterThan(2 * 10 * 390);
+        expect(duplicates.sample.every((r) => r.copies === '2')).toBe(true);
+      },
+    );
   });
 
   it('report the split jump once the split is missing from the splits dataset', async () => {
-    const splitsFile = path.join(warehouseDir, 'lake', 'splits', 'data_0.parquet');
-    const saved = fs.readFileSync(splitsFile);
-    fs.rmSync(splitsFile);
-    try {
-      const report = await check();
-      expect(failing(report)).toEqual(['assert_price_jumps_explained']);
-      expect(
-        result(report, 'assert_price_jumps_explained').sample.map((r) => [r.symbol, r.bar_start_at]),
-      ).toEqual([['NVDA', '2024-06-10T13:30:00Z']]);
-    } finally {
-      fs.writeFileSync(splitsFile, saved);
-    }
+    await withManifest(
+      (m) => {
+        delete m.datasets.splits;
+      },
+      async () => {
+        const report = await check();
+        expect(failing(report)).toEqual(['assert_price_jumps_explained']);
+        expect(
+          result(report, 'assert_price_jumps_explained').sample.map((r) => [r.symbol, r.bar_start_at]),
+        ).toEqual([['NVDA', '2024-06-10T13:30:00Z']]);
+      },
+    );
   });
 });

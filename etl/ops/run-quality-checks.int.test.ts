@@ -11,7 +11,7 @@ import { type QualityReport, readQualityChecks, runQualityChecks } from './run-q
 
 // A loaded warehouse in miniature: bars from our own calendar and bar grid over 2024-11-22 … 2024-12-06
 // (Thanksgiving closed, 11-29 closes at 13:00), published as the lake the warehouse reader reads (etl/README.md:
-// bars/interval=…/month=…/data_0.parquet, splits/, sessions/). CCC splits 2-for-1 on 2024-12-02, so its raw
+// a snapshot of bars, splits and sessions). CCC splits 2-for-1 on 2024-12-02, so its raw
 // prices halve that day: a jump with a split on record. Each test edits the builder's tables to inject one
 // defect, republishes the lake, and runs the checks through a fresh warehouse reader.
 const FIRST = '2024-11-22';
@@ -71,17 +71,11 @@ async function loadFixture(): Promise<void> {
 async function publishLake(): Promise<void> {
   const lake = path.join(warehouseDir, 'lake');
   fs.rmSync(lake, { recursive: true, force: true });
-  await copyBarsToLake(db, 'bars', warehouseDir);
-  for (const [dataset, query] of [
-    [
-      'splits',
+  await copyBarsToLake(db, 'bars', warehouseDir, {
+    splits:
       'SELECT symbol, "date", numerator::DOUBLE AS numerator, denominator::DOUBLE AS denominator, 1::BIGINT AS load_id FROM splits',
-    ],
-    ['sessions', 'SELECT * FROM sessions'],
-  ]) {
-    fs.mkdirSync(path.join(lake, dataset!), { recursive: true });
-    await run(`COPY (${query}) TO '${path.join(lake, dataset!, 'data_0.parquet')}' (FORMAT parquet)`);
-  }
+    sessions: 'SELECT * FROM sessions',
+  });
 }
 
 /** Publishes the builder's tables and runs the checks through the warehouse reader. */

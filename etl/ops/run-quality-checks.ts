@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection, Json } from '@duckdb/node-api';
 import { UsageError } from '../core/errors.ts';
 import { type IsoDate, isIsoDate } from '../core/time.ts';
-import { retryOnPublishRace } from '../publish/warehouse-reader.ts';
 
 /** The data-quality checks: one `assert_*.sql` per check, each returning the offending rows. */
 export const QUALITY_TESTS_DIR = path.resolve(
@@ -112,7 +111,7 @@ export async function runQualityChecks(
   for (const check of readQualityChecks(options.testsDir)) {
     const table = `quality_${check.name}`;
     // why: the check reads the lake; a publish renaming a file under it is retried (the statement is idempotent).
-    await retryOnPublishRace(() => connection.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${check.sql}`));
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${check.sql}`);
     try {
       const severityOf = check.severity === 'per row' ? `coalesce(severity, 'error')` : `'${check.severity}'`;
       const counts = (

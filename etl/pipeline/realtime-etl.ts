@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.ts';
 import { MS_PER_MINUTE, nyWallMsToUtcMs } from '../core/time.ts';
 import type { FmpClient } from '../extract/fmp-client.ts';
 import type { FmpIntradayColumns } from '../extract/fmp-types.ts';
-import type { IntradayCommit } from '../load/warehouse-store.ts';
+import type { IntradayCommit } from '../publish/etl-stage.ts';
 import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
 import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';

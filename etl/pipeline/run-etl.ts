@@ -15,7 +15,8 @@ import type {
   FmpSplit,
   IntradayRequest,
 } from '../extract/fmp-types.ts';
-import type { IntradayCommit, WindowState } from '../load/warehouse-store.ts';
+import type { WindowState } from '../load/etl-ledger.ts';
+import type { IntradayCommit } from '../publish/etl-stage.ts';
 import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
 import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
@@ -27,14 +28,11 @@ import { type FailureAction, type FetchOutcome, runWindows } from './run-windows
 import { fromStoreKey, toStoreKey } from './store-keys.ts';
 
 /**
- * DuckDB buffer-pool caps of the ETL's writer, MB: appends, then merges into stored bars and publishes. why: with
- * the bounded fetch buffer they keep a backfill's memory flat whatever the number of tickers (the writer's default
- * is 1 GB). Appends stream into the table and need little: at 48 the 500-ticker bench peaked at ~380-405 MB
- * against ~465-490 at 96, as fast. The publish's sort of a month of all symbols fills whatever cap it gets and
- * spills beyond it: at 256 it added ~200 MB of RSS, at 64 it took 2.5× longer than at 96; merging a commit into
- * stored bars ran out of memory at 64 before merges were grouped (warehouse-store.ts).
+ * DuckDB buffer-pool cap of the ETL's writer, MB. why: with the bounded fetch buffer and the writer's flush of
+ * staged rows every million bars it keeps a backfill's memory flat whatever the number of tickers (the writer's
+ * default is 1 GB); a rewrite's or compaction's sort of a month of all symbols spills beyond it.
  */
-export const ETL_WRITER_MEMORY = { memoryLimitMb: 48, mergeMemoryLimitMb: 96 } as const;
+export const ETL_WRITER_MEMORY = { memoryLimitMb: 96 } as const;
 
 /**
  * Windows per commit and the fetch buffer. why: each commit pays a fixed cost (transaction, state rows, WAL sync),

@@ -4,7 +4,7 @@
  * gives non-intraday windows an empty interval.
  */
 import { isIntradayInterval } from '../core/intervals.ts';
-import type { Dataset as StoreDataset, WindowKey as StoreWindowKey } from '../load/warehouse-store.ts';
+import type { Dataset as StoreDataset, WindowKey as StoreWindowKey } from '../load/etl-ledger.ts';
 import type { Dataset, WindowKey } from './plan.ts';
 
 const TO_STORE: Record<Dataset, StoreDataset> = {

@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.ts';
 import { LockedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { acquireWriterLock } from '../core/writer-lock.ts';
-import { WarehouseStore } from '../load/warehouse-store.ts';
+import { EtlLedger } from '../load/etl-ledger.ts';
 import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { ETL_DB_FILE } from '../publish/warehouse-writer.ts';
 import { formatTable } from './format-table.ts';
@@ -107,9 +107,9 @@ export async function readWarehouseStatus(
     return { series, failed_windows: [], runs: [], etl_running: error.message };
   }
   try {
-    const store = await WarehouseStore.open(path.join(warehouseDir, ETL_DB_FILE), deps);
+    const store = await EtlLedger.open(path.join(warehouseDir, ETL_DB_FILE), deps);
     try {
-      const failed = (await store.failedWindows()).filter(
+      const failed = (await store.windowStates({ status: 'failed' })).filter(
         (w) => !deps.symbols || deps.symbols.length === 0 || deps.symbols.includes(w.symbol),
       );
       for (const f of failed) {

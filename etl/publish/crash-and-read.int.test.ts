@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readManifest, readSnapshot, snapshotVersions } from './lake-manifest.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
 
 const childScript = path.join(import.meta.dirname, 'testing', 'load-child.ts');
@@ -25,8 +26,8 @@ interface RunningChild {
   done: Promise<{ code: number | null; out: string; err: string }>;
 }
 
-function startChild(dir: string, publishEvery = 4): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, dir, String(publishEvery)], {
+function startChild(dir: string, publishEvery = 4, span: 'week' | 'day' = 'week'): RunningChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, dir, String(publishEvery), span], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -98,27 +99,31 @@ describe('crash safety and concurrent readers', () => {
     expect(killedMidRun).toBeGreaterThan(0);
   }, 300_000);
 
-  it('lets a reader query the views in a loop during a load without errors or torn files', async () => {
+  it('lets a reader loop queries through 30 publishes and compactions, each read equal to one snapshot', async () => {
     const dir = tempDir();
-    const { done } = startChild(dir, 1);
+    const { done } = startChild(dir, 1, 'day');
     let finished = false;
     const result = done.then((r) => {
       finished = true;
       return r;
     });
     const errors: string[] = [];
-    const counts: number[] = [];
+    const reads: { version: number; n: number; daily: number }[] = [];
     while (!finished) {
       try {
         const reader = await openWarehouseReader(dir);
         try {
+          const version = reader.snapshot.manifests.etl.version;
+          // why: two queries on one reader, with publishes landing between them, must see the same snapshot.
           const r = await reader.query(
-            `select count(*) n, count(distinct (symbol, interval, bar_start_at)) k,
-                    (select count(*) from bars_daily) d from bars`,
+            'select count(*) n, count(distinct (symbol, interval, bar_start_at)) k from bars',
           );
           const [n, k] = r.getRowsJS()[0]!.map(Number);
           if (n !== k) errors.push(`duplicates seen: ${n} rows, ${k} keys`);
-          counts.push(n!);
+          const d = await reader.query('select sum(bar_count) b from bars_daily');
+          const daily = Number(d.getRowsJS()[0]![0] ?? 0);
+          if (daily !== n) errors.push(`bars_daily saw ${daily} bars, bars ${n}, in snapshot ${version}`);
+          reads.push({ version, n: n!, daily });
         } finally {
           reader.close();
         }
@@ -129,8 +134,21 @@ describe('crash safety and concurrent readers', () => {
     const { code, err } = await result;
     expect(code, err).toBe(0);
     expect(errors).toEqual([]);
-    expect(counts.length).toBeGreaterThan(3);
-    for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
-    expect(counts.some((n) => n > 0 && n < 12 * 5 * 390)).toBe(true);
-  }, 120_000);
+    const root = path.join(dir, 'lake');
+    const last = readManifest(root);
+    expect(last.version).toBeGreaterThanOrEqual(20);
+    // why: every count read equals the rows its snapshot's manifest lists for bars, exactly.
+    const rowsOf = (version: number) =>
+      (readSnapshot(root, version).datasets.bars ?? []).reduce((sum, f) => sum + f.rows, 0);
+    for (const read of reads) expect(read.n, `snapshot ${read.version}`).toBe(rowsOf(read.version));
+    expect(new Set(reads.map((r) => r.version)).size).toBeGreaterThan(3);
+    // why: a compaction is a snapshot that dropped bars files its predecessor listed.
+    const compactions = snapshotVersions(root).filter((v) => {
+      if (v === 1) return false;
+      const now = new Set((readSnapshot(root, v).datasets.bars ?? []).map((f) => f.path));
+      return (readSnapshot(root, v - 1).datasets.bars ?? []).some((f) => !now.has(f.path));
+    });
+    expect(compactions.length).toBeGreaterThan(0);
+    expect(rowsOf(last.version)).toBe(3 * 5 * 2 * 390);
+  }, 180_000);
 });

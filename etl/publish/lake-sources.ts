@@ -1,29 +1,35 @@
 /**
- * The Parquet datasets under `WAREHOUSE_DIR/lake/` that the staging views read, with their columns, so a view
- * binds to a typed empty relation while a dataset has no files yet (an empty lake still has every view).
- * Other writers (the trading books) add their datasets here.
+ * The Parquet datasets of the lake that the staging views read: the one declaration of each dataset's file
+ * format (columns and types, partitioning, sort order, the columns whose min/max the manifest records). Writers
+ * produce files of exactly these columns; a view binds to a typed empty relation while a dataset has no files
+ * (an empty lake still has every view). Other writers (the trading books) add their datasets here.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+
+/** Which manifest lists a dataset's files: the ETL's (`lake/`) or the trading books' (`lake/books/`). */
+export type LakeRoot = 'etl' | 'books';
 
 export interface LakeSource {
   /** Name used in `{{ source('<name>') }}` inside sql/staging files. */
   name: string;
-  /** Folder under the lake. */
+  root: LakeRoot;
+  /** The dataset's key in its manifest and its folder under the root. */
   dir: string;
-  /** Hive partition levels below `dir` (0 = files directly in it). */
-  partitionDepth: number;
-  /** Hive partition columns, all VARCHAR, in path order. */
+  /** Hive partition columns, all VARCHAR, in path order (`interval=1min/month=2024-03`). */
   hiveColumns: string[];
   /** Columns stored in the files, with DuckDB types. */
   columns: [name: string, type: string][];
+  /** Row order within a file. */
+  sortKeys: string[];
+  /** Columns whose min/max each manifest entry records (pruning, overlap checks). */
+  statsColumns: string[];
 }
 
 export const LAKE_SOURCES: LakeSource[] = [
   {
     name: 'bars',
+    root: 'etl',
     dir: 'bars',
-    partitionDepth: 2,
     hiveColumns: ['interval', 'month'],
     columns: [
       ['symbol', 'VARCHAR'],
@@ -37,11 +43,13 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['volume', 'BIGINT'],
       ['load_id', 'BIGINT'],
     ],
+    sortKeys: ['symbol', 'bar_start_at'],
+    statsColumns: ['symbol', 'session_date', 'bar_start_at'],
   },
   {
     name: 'eod_bars',
+    root: 'etl',
     dir: 'eod_bars',
-    partitionDepth: 1,
     hiveColumns: ['year'],
     columns: [
       ['symbol', 'VARCHAR'],
@@ -54,11 +62,13 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['vwap', 'DOUBLE'],
       ['load_id', 'BIGINT'],
     ],
+    sortKeys: ['symbol', 'date'],
+    statsColumns: ['symbol', 'date'],
   },
   {
     name: 'splits',
+    root: 'etl',
     dir: 'splits',
-    partitionDepth: 0,
     hiveColumns: [],
     columns: [
       ['symbol', 'VARCHAR'],
@@ -67,11 +77,13 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['denominator', 'DOUBLE'],
       ['load_id', 'BIGINT'],
     ],
+    sortKeys: ['symbol', 'date'],
+    statsColumns: ['symbol', 'date'],
   },
   {
     name: 'dividends',
+    root: 'etl',
     dir: 'dividends',
-    partitionDepth: 0,
     hiveColumns: [],
     columns: [
       ['symbol', 'VARCHAR'],
@@ -84,11 +96,13 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['frequency', 'VARCHAR'],
       ['load_id', 'BIGINT'],
     ],
+    sortKeys: ['symbol', 'date'],
+    statsColumns: ['symbol', 'date'],
   },
   {
     name: 'sessions',
+    root: 'etl',
     dir: 'sessions',
-    partitionDepth: 0,
     hiveColumns: [],
     columns: [
       ['session_date', 'DATE'],
@@ -96,12 +110,14 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['close_at', 'TIMESTAMPTZ'],
       ['early_close', 'BOOLEAN'],
     ],
+    sortKeys: ['session_date'],
+    statsColumns: ['session_date'],
   },
   // The trading books (portfolios/books-store.ts), published by `mqs portfolios run`.
   {
     name: 'books_positions',
-    dir: 'books/positions',
-    partitionDepth: 0,
+    root: 'books',
+    dir: 'positions',
     hiveColumns: [],
     columns: [
       ['portfolio_id', 'VARCHAR'],
@@ -112,11 +128,13 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['market_value', 'DOUBLE'],
       ['as_of', 'TIMESTAMPTZ'],
     ],
+    sortKeys: ['portfolio_id', 'symbol'],
+    statsColumns: [],
   },
   {
     name: 'books_pnl_daily',
-    dir: 'books/pnl_daily',
-    partitionDepth: 0,
+    root: 'books',
+    dir: 'pnl_daily',
     hiveColumns: [],
     columns: [
       ['portfolio_id', 'VARCHAR'],
@@ -131,11 +149,13 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['daily_return', 'DOUBLE'],
       ['as_of', 'TIMESTAMPTZ'],
     ],
+    sortKeys: ['portfolio_id', 'session_date'],
+    statsColumns: [],
   },
   {
     name: 'books_trades',
-    dir: 'books/trades',
-    partitionDepth: 0,
+    root: 'books',
+    dir: 'trades',
     hiveColumns: [],
     columns: [
       ['portfolio_id', 'VARCHAR'],
@@ -149,38 +169,37 @@ export const LAKE_SOURCES: LakeSource[] = [
       ['submitted_at', 'TIMESTAMPTZ'],
       ['filled_at', 'TIMESTAMPTZ'],
     ],
+    sortKeys: ['portfolio_id', 'filled_at', 'order_id'],
+    statsColumns: [],
   },
 ];
 
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-function hasParquet(dir: string, depth: number): boolean {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return false;
-  }
-  if (depth === 0) return entries.some((e) => e.isFile() && e.name.endsWith('.parquet'));
-  return entries.some(
-    (e) => e.isDirectory() && e.name.includes('=') && hasParquet(path.join(dir, e.name), depth - 1),
-  );
+export function lakeSource(name: string): LakeSource {
+  const source = LAKE_SOURCES.find((s) => s.name === name);
+  if (!source) throw new Error(`unknown lake source '${name}' (see etl/publish/lake-sources.ts)`);
+  return source;
+}
+
+/** The lake root folder of a dataset's manifest. */
+export function lakeRootOf(lakeDir: string, root: LakeRoot): string {
+  return root === 'etl' ? path.resolve(lakeDir) : path.resolve(lakeDir, 'books');
 }
 
 /**
- * The relation a staging view reads: `read_parquet` over the dataset's files (absolute paths), or a typed empty
- * relation while it has none. why: read_parquet on a glob without matches is an error, not an empty result.
+ * The relation a staging view reads: `read_parquet` over exactly the files of one snapshot (absolute paths), or
+ * a typed empty relation while the dataset has none. why: an explicit list binds the view to that snapshot (a
+ * glob would pick up files a later publish adds), and read_parquet of an empty list is an error.
  */
-export function sourceRelationSql(source: LakeSource, lakeDir: string): string {
-  const root = path.resolve(lakeDir, source.dir);
-  if (!hasParquet(root, source.partitionDepth)) {
+export function sourceRelationSql(source: LakeSource, files: readonly string[]): string {
+  if (files.length === 0) {
     const columns = [...source.columns, ...source.hiveColumns.map((c) => [c, 'VARCHAR'] as const)];
     return `(select ${columns.map(([n, t]) => `null::${t} as ${n}`).join(', ')} limit 0)`;
   }
-  const glob = path.join(root, ...Array(source.partitionDepth).fill('*'), '*.parquet');
   const hive =
     source.hiveColumns.length === 0
       ? 'hive_partitioning = false'
       : `hive_partitioning = true, hive_types = {${source.hiveColumns.map((c) => `'${c}': VARCHAR`).join(', ')}}`;
-  return `read_parquet(${sqlString(glob)}, ${hive})`;
+  return `read_parquet([${files.map(sqlString).join(', ')}], ${hive})`;
 }

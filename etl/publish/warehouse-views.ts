@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_SOURCES, sourceRelationSql } from './lake-sources.ts';
+import { LAKE_SOURCES, type LakeSource } from './lake-sources.ts';
 
 export const SQL_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 export const VIEW_LAYERS = ['staging', 'intermediate', 'marts'] as const;
@@ -36,13 +36,18 @@ export function readViewDefinitions(sqlDir = SQL_DIR): ViewDefinition[] {
 
 const SOURCE_PLACEHOLDER = /\{\{\s*source\(\s*'([a-z_]+)'\s*\)\s*\}\}/g;
 
-/** The view's SQL with every `{{ source('x') }}` replaced by the relation over `lakeDir` (absolute paths). */
-export function renderViewSql(view: ViewDefinition, lakeDir: string): string {
+/** Gives the relation (SQL) a `{{ source('x') }}` placeholder stands for. */
+export type SourceRelation = (source: LakeSource) => string;
+
+/** The view's SQL with every `{{ source('x') }}` replaced by `relationOf(source)`. */
+export function renderViewSql(view: ViewDefinition, relationOf: SourceRelation): string {
   return view.sql.replace(SOURCE_PLACEHOLDER, (_, name: string) => {
     const source = LAKE_SOURCES.find((s) => s.name === name);
     if (!source)
-      throw new Error(`sql/${view.layer}/${view.name}.sql: unknown source '${name}' (see lake-sources.ts)`);
-    return sourceRelationSql(source, lakeDir);
+      throw new Error(
+        `sql/${view.layer}/${view.name}.sql: unknown source '${name}' (see etl/publish/lake-sources.ts)`,
+      );
+    return relationOf(source);
   });
 }
 
@@ -52,7 +57,7 @@ export function renderViewSql(view: ViewDefinition, lakeDir: string): string {
  */
 export async function createViews(
   connection: DuckDBConnection,
-  lakeDir: string,
+  relationOf: SourceRelation,
   sqlDir = SQL_DIR,
 ): Promise<string[]> {
   const created: string[] = [];
@@ -61,7 +66,7 @@ export async function createViews(
     while (pending.length > 0) {
       const failed: { view: ViewDefinition; error: unknown }[] = [];
       for (const view of pending) {
-        const body = renderViewSql(view, lakeDir).replace(/;\s*$/, '');
+        const body = renderViewSql(view, relationOf).replace(/;\s*$/, '');
         try {
           await connection.run(`create or replace view ${view.name} as\n${body}`);
           created.push(view.name);

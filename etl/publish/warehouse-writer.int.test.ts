@@ -9,8 +9,15 @@ import { LockedError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
 import { fixtureIntradayColumns } from '../transform/testing/intraday-fixture.ts';
 import { type IntradayWindow, transformIntraday } from '../transform/transform-intraday.ts';
+import { MAX_FILES_PER_PARTITION } from './etl-stage.ts';
+import { readManifest, readSnapshot, snapshotVersions } from './lake-manifest.ts';
+import { LakeTransaction } from './lake-transaction.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
-import { openWarehouseWriter, type WarehouseWriter } from './warehouse-writer.ts';
+import {
+  openWarehouseWriter,
+  type WarehouseWriter,
+  type WarehouseWriterOptions,
+} from './warehouse-writer.ts';
 
 let dir: string;
 let writer: WarehouseWriter | undefined;
@@ -24,8 +31,17 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const open = () =>
-  openWarehouseWriter({ warehouseDir: dir, log: silentLogger(), clock: systemClock, lockWaitMs: 0 });
+const open = (options: Partial<WarehouseWriterOptions> = {}) =>
+  openWarehouseWriter({
+    warehouseDir: dir,
+    log: silentLogger(),
+    clock: systemClock,
+    lockWaitMs: 0,
+    ...options,
+  });
+
+const barFiles = () => readManifest(path.join(dir, 'lake')).datasets.bars ?? [];
+const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
 
 function commitOf(window: IntradayWindow, loadId: number, variant = 0) {
   return transformIntraday(
@@ -54,9 +70,6 @@ function lakeFiles(): Map<string, string> {
   return files;
 }
 
-/** The ETL's merge cap (96 MB: ≤ 240k staged rows a group), so the test's 390k bars take two groups. */
-const MERGE_CAP_MB = 96;
-
 const week: IntradayWindow = { symbol: 'AAPL', interval: '5min', from: '2024-03-04', to: '2024-03-08' };
 
 describe('warehouse writer', () => {
@@ -67,26 +80,26 @@ describe('warehouse writer', () => {
     expect(rows).toEqual([{ b: '0', d: '0', c: '0' }]);
   });
 
-  it('loads a window, publishes it, and a rerun adds no rows and writes no files', async () => {
+  it('publishes a window as a snapshot; a publish with nothing staged writes nothing', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');
-    expect(await writer.commitIntraday([commitOf(week, loadId)], loadId)).toEqual({
-      inserted: 390,
-      replaced: 0,
-    });
+    expect(await writer.commitIntraday([commitOf(week, loadId)], loadId)).toEqual({ staged: 390 });
+    // why: staged rows are invisible until a snapshot lists them.
+    expect(await query('select count(*) n from bars')).toEqual([{ n: '0' }]);
     const first = await writer.publish();
-    expect(first.files).toContain(path.join('bars', 'interval=5min', 'month=2024-03', 'data_0.parquet'));
+    expect(first.version).toBe(1);
+    expect(first.files.some((f) => f.startsWith('bars/interval=5min/month=2024-03/part-v000001-'))).toBe(
+      true,
+    );
+    expect(first.rows).toBeGreaterThanOrEqual(390);
     await writer.finishLoad(loadId, { status: 'ok' });
     const before = lakeFiles();
     const catalogBefore = fs.statSync(path.join(dir, 'catalog.duckdb')).mtimeMs;
-
-    const rerun = await writer.beginLoad('test');
-    expect(await writer.commitIntraday([commitOf(week, rerun)], rerun)).toEqual({ inserted: 0, replaced: 0 });
-    expect(await writer.publish()).toEqual({ files: [], rows: 0 });
+    expect(await writer.publish()).toEqual({ version: 1, files: [], rows: 0 });
     expect(lakeFiles()).toEqual(before);
     expect(fs.statSync(path.join(dir, 'catalog.duckdb')).mtimeMs).toBe(catalogBefore);
     const [state] = await writer.windowStates({ dataset: 'bars' });
-    expect(state).toMatchObject({ status: 'loaded', attempts: 2, rowCount: 390, loadId: rerun });
+    expect(state).toMatchObject({ status: 'loaded', attempts: 1, rowCount: 390, loadId });
     writer.close();
     writer = undefined;
 
@@ -99,68 +112,109 @@ describe('warehouse writer', () => {
     expect(daily).toEqual([{ n: '5', bars: '390' }]);
     const coverage = await query('select sum(expected_bars) e, sum(actual_bars) a from coverage');
     expect(coverage).toEqual([{ e: '390', a: '390' }]);
+    // why: the manifest's statistics are what overlap checks and readers prune by.
+    expect(barFiles()).toMatchObject([
+      {
+        partition: 'interval=5min/month=2024-03',
+        rows: 390,
+        min: { symbol: 'AAPL', session_date: '2024-03-04' },
+        max: { symbol: 'AAPL', session_date: '2024-03-08' },
+      },
+    ]);
   });
 
-  it('rewrites the sessions file when it was written from another calendar, and only then', async () => {
+  it('rewrites the sessions file when its snapshot came from another calendar, and only then', async () => {
     writer = await open();
-    expect((await writer.publish()).files).toEqual([path.join('sessions', 'data_0.parquet')]);
+    const first = await writer.publish();
+    expect(first.files).toHaveLength(1);
+    expect(first.files[0]).toMatch(/^sessions\/part-v000001-[0-9a-f]{12}\.parquet$/);
     expect((await writer.publish()).files).toEqual([]);
     writer.close();
     writer = undefined;
-    const sessionsFile = path.join(dir, 'lake', 'sessions', 'data_0.parquet');
     const full = await query('select count(*) n from sessions');
-    // why: a file from an older calendar: fewer sessions and no fingerprint of the current one.
+    // why: a snapshot whose sessions file was written from another calendar (its fingerprint differs).
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
-    await con.run(
-      `copy (select * from read_parquet('${sessionsFile}') where session_date < date '2020-01-01')
-       to '${sessionsFile}.old' (format parquet)`,
-    );
+    const root = path.join(dir, 'lake');
+    const tx = new LakeTransaction(root, con, readManifest(root));
+    tx.setProperty('sessions_calendar_sha256', 'an older calendar');
+    tx.commit(Date.now());
     con.closeSync();
     instance.closeSync();
-    fs.renameSync(`${sessionsFile}.old`, sessionsFile);
-    expect(Number((await query('select count(*) n from sessions'))[0]!.n)).toBeLessThan(Number(full[0]!.n));
     writer = await open();
-    expect((await writer.publish()).files).toEqual([path.join('sessions', 'data_0.parquet')]);
+    const again = await writer.publish();
+    expect(again.files).toHaveLength(1);
+    expect(again.files[0]).toMatch(/^sessions\//);
+    expect(readManifest(root).datasets.sessions).toHaveLength(1);
     expect(await query('select count(*) n from sessions')).toEqual(full);
   });
 
-  it('replaces stored bars whose values changed and keeps the count', async () => {
+  it('replaces published bars whose values changed and keeps the count', async () => {
     writer = await open();
     const live = await writer.beginLoad('realtime');
     await writer.commitIntraday([commitOf(week, live, 0)], live);
     await writer.publish();
     const backfill = await writer.beginLoad('backfill');
-    const corrected = await writer.commitIntraday([commitOf(week, backfill, 1)], backfill);
-    expect(corrected.inserted).toBe(0);
-    expect(corrected.replaced).toBeGreaterThan(300);
+    await writer.commitIntraday([commitOf(week, backfill, 1)], backfill);
     await writer.publish();
     writer.close();
     writer = undefined;
     const expected = fixtureIntradayColumns('AAPL', '5min', week.from, week.to, 1);
     const rows = await query('select count(*) n, sum(close) s from bars');
     expect(Number(rows[0]!.n)).toBe(390);
-    expect(Number(rows[0]!.s)).toBeCloseTo(
-      expected.close.reduce((a, b) => a + b, 0),
-      6,
-    );
+    expect(Number(rows[0]!.s)).toBeCloseTo(sum(expected.close), 6);
+    // why: the rewrite replaced the overlapping file; one file holds the week.
+    expect(barFiles()).toHaveLength(1);
   });
 
-  it('replaces bars stored by a window with other dates, and a later week of the symbol adds only its bars', async () => {
+  it('forgets bars that vanished when a window is committed again with fewer', async () => {
     writer = await open();
     const first = await writer.beginLoad('backfill');
     await writer.commitIntraday([commitOf(week, first, 0)], first);
+    await writer.publish();
+    const again = await writer.beginLoad('again');
+    const columns = fixtureIntradayColumns('AAPL', '5min', week.from, week.to, 0);
+    // why: FMP corrected the day: the answer now lacks Wednesday's bars (newest first: Fri, Thu, Wed, …).
+    const keep = Array.from({ length: columns.length }, (_, i) => i).filter((i) => i < 156 || i >= 234);
+    const pick = <T extends ArrayLike<number>>(a: T) => Float64Array.from(keep.map((i) => a[i]!));
+    const fewer = {
+      ...columns,
+      length: keep.length,
+      wallMs: pick(columns.wallMs),
+      open: pick(columns.open),
+      high: pick(columns.high),
+      low: pick(columns.low),
+      close: pick(columns.close),
+      volume: pick(columns.volume),
+    };
+    await writer.commitIntraday([transformIntraday(week, fewer, { loadId: again })], again);
+    await writer.publish();
+    writer.close();
+    writer = undefined;
+    expect(
+      await query(
+        "select count(*) n, count(*) filter (session_date = date '2024-03-06') wed from bars where symbol = 'AAPL'",
+      ),
+    ).toEqual([{ n: '312', wed: '0' }]);
+  });
+
+  it('replaces the bars of a narrower window and appends a later week as a file of its own', async () => {
+    writer = await open();
+    const first = await writer.beginLoad('backfill');
+    await writer.commitIntraday([commitOf(week, first, 0)], first);
+    await writer.publish();
     const next = await writer.beginLoad('retry');
-    // why: a one-day window inside the stored week (a split truncated answer, a live session) must find the
-    // week's bars although no window with its own dates was ever committed.
+    // why: a one-day window inside the published week (a split truncated answer, a live session).
     const wednesday: IntradayWindow = { ...week, from: '2024-03-06', to: '2024-03-06' };
     const nextWeek: IntradayWindow = { ...week, from: '2024-03-11', to: '2024-03-15' };
-    const day = await writer.commitIntraday([commitOf(wednesday, next, 1)], next);
-    expect(day.inserted).toBe(0);
-    expect(day.replaced).toBeGreaterThan(60);
-    const later = await writer.commitIntraday([commitOf(nextWeek, next, 0)], next);
-    expect(later).toEqual({ inserted: 390, replaced: 0 });
+    await writer.commitIntraday([commitOf(wednesday, next, 1)], next);
     await writer.publish();
+    const weekFile = barFiles();
+    expect(weekFile).toHaveLength(1);
+    await writer.commitIntraday([commitOf(nextWeek, next, 0)], next);
+    await writer.publish();
+    // why: the next week's dates lie after every published file's, so the week's file is kept, not rewritten.
+    expect(barFiles().map((f) => f.path)).toEqual([weekFile[0]!.path, expect.any(String)]);
     writer.close();
     writer = undefined;
     const rows = await query(
@@ -170,89 +224,101 @@ describe('warehouse writer', () => {
     );
     expect(rows[0]).toMatchObject({ n: '780', k: '780' });
     const expected = fixtureIntradayColumns('AAPL', '5min', wednesday.from, wednesday.to, 1);
-    expect(Number(rows[0]!.c)).toBeCloseTo(
-      expected.close.reduce((a, b) => a + b, 0),
-      6,
-    );
+    expect(Number(rows[0]!.c)).toBeCloseTo(sum(expected.close), 6);
   });
 
-  it('re-commits a week of 200 symbols in groups under the ETL caps, replacing exactly the bars that changed', async () => {
-    writer = await openWarehouseWriter({
-      warehouseDir: dir,
-      log: silentLogger(),
-      clock: systemClock,
-      lockWaitMs: 0,
-      memoryLimitMb: 48,
-      mergeMemoryLimitMb: MERGE_CAP_MB,
-    });
-    const symbols = Array.from({ length: 200 }, (_, i) => `S${String(i).padStart(3, '0')}`);
-    const windows = symbols.map((symbol) => ({ ...week, symbol, interval: '1min' as const }));
-    const first = await writer.beginLoad('backfill');
-    let stored = 0;
-    for (let i = 0; i < windows.length; i += 100)
-      stored += (
-        await writer.commitIntraday(
-          windows.slice(i, i + 100).map((w) => commitOf(w, first, 0)),
-          first,
-        )
-      ).inserted;
-    expect(stored).toBe(200 * 1950);
-    const again = await writer.beginLoad('again');
-    // why: variant 1 changes bars of every window; one commit of all 200 windows (390k bars) is merged a group of
-    // symbols at a time within the cap, and every group must count and replace its own bars exactly once.
-    const result = await writer.commitIntraday(
-      windows.map((w) => commitOf(w, again, 1)),
-      again,
+  it('compacts a partition past its file bound and deletes replaced files once no kept snapshot lists them', async () => {
+    writer = await open({ retention: { keepSnapshots: 1, keepMs: 0 } });
+    const loadId = await writer.beginLoad('nightly');
+    const sessions = ['04', '05', '06', '07', '08', '11', '12', '13', '14', '15', '18'].map(
+      (d) => `2024-03-${d}`,
     );
-    const changed = windows.reduce((sum, w) => {
-      const a = fixtureIntradayColumns(w.symbol, w.interval, w.from, w.to, 0);
-      const b = fixtureIntradayColumns(w.symbol, w.interval, w.from, w.to, 1);
-      const differs = (i: number) =>
-        a.open[i] !== b.open[i] ||
-        a.high[i] !== b.high[i] ||
-        a.low[i] !== b.low[i] ||
-        a.close[i] !== b.close[i] ||
-        a.volume[i] !== b.volume[i];
-      return sum + Array.from({ length: a.length }, (_, i) => i).filter(differs).length;
-    }, 0);
-    expect(result.inserted).toBe(0);
-    expect(changed).toBeGreaterThan(0);
-    expect(result.replaced).toBe(changed);
-    await writer.publish();
+    const seen: string[] = [];
+    for (const day of sessions) {
+      await writer.commitIntraday([commitOf({ ...week, from: day, to: day }, loadId)], loadId);
+      await writer.publish();
+      expect(barFiles().length).toBeLessThanOrEqual(MAX_FILES_PER_PARTITION);
+      seen.push(...barFiles().map((f) => f.path));
+    }
     writer.close();
     writer = undefined;
-    const rows = await query('select count(*) n, count(distinct (symbol, bar_start_at)) k from bars');
-    expect(rows[0]).toMatchObject({ n: String(200 * 1950), k: String(200 * 1950) });
-  }, 120_000);
+    expect(new Set(seen).size).toBeGreaterThan(MAX_FILES_PER_PARTITION);
+    const files = barFiles();
+    expect(files.length).toBeLessThan(MAX_FILES_PER_PARTITION);
+    // why: the compacted file is sorted by (symbol, bar_start_at) and holds every session once.
+    expect(
+      await query(
+        'select count(*) n, count(distinct bar_start_at) k, count(distinct session_date) d from bars',
+      ),
+    ).toEqual([{ n: String(78 * 11), k: String(78 * 11), d: '11' }]);
+    const kept = new Set(
+      snapshotVersions(path.join(dir, 'lake')).flatMap((v) =>
+        (readSnapshot(path.join(dir, 'lake'), v).datasets.bars ?? []).map((f) => f.path),
+      ),
+    );
+    const onDisk = [...lakeFiles().keys()].filter((f) => f.startsWith('bars/'));
+    expect(onDisk.sort()).toEqual([...kept].sort());
+  });
 
-  it('keeps the window state and the bars in one transaction', async () => {
+  it('keeps readers bound to their snapshot while later snapshots replace its files', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');
-    const bad = commitOf(week, loadId);
-    // why: an impossible to-date makes the state row fail after the bars were merged in the same transaction.
-    await expect(
-      writer.commitIntraday([{ ...bad, window: { ...week, to: '2024-02-30' } }], loadId),
-    ).rejects.toThrow();
-    expect(await writer.windowStates()).toEqual([]);
-    expect(await writer.dirtyPartitions()).toEqual([]);
-    expect(await writer.commitIntraday([commitOf(week, loadId)], loadId)).toEqual({
-      inserted: 390,
-      replaced: 0,
-    });
+    await writer.commitIntraday([commitOf(week, loadId, 0)], loadId);
+    await writer.publish();
+    const reader = await openWarehouseReader(dir);
+    try {
+      const before = (await reader.query('select sum(close) s from bars')).getRowsJS();
+      await writer.commitIntraday([commitOf(week, loadId, 1)], loadId);
+      await writer.publish();
+      expect((await reader.query('select sum(close) s from bars')).getRowsJS()).toEqual(before);
+      expect(reader.snapshot.manifests.etl.version).toBe(1);
+    } finally {
+      reader.close();
+    }
+    const after = await query('select sum(close) s from bars');
+    const expected = fixtureIntradayColumns('AAPL', '5min', week.from, week.to, 1);
+    expect(Number(after[0]!.s)).toBeCloseTo(sum(expected.close), 6);
+  });
+
+  it('replays a snapshot the ledger missed and deletes files no snapshot lists when it opens', async () => {
+    const root = path.join(dir, 'lake');
+    writer = await open();
+    writer.close();
+    writer = undefined;
+    // why: a writer killed after renaming its manifest into place, before its ledger transaction: the
+    // snapshot carries the window's state, which the next open applies.
+    const instance = await DuckDBInstance.create(':memory:');
+    const con = await instance.connect();
+    await con.run("set TimeZone = 'UTC'");
+    const tx = new LakeTransaction(root, con, readManifest(root));
+    tx.commit(Date.now(), [
+      { dataset: 'bars', ...week, status: 'loaded', rowCount: 390, error: null, loadId: 7, quarantined: [] },
+    ]);
+    // ...and a file of a publish that died before its manifest.
+    const orphan = new LakeTransaction(root, con, readManifest(root));
+    const written = await orphan.writeFile(
+      { ...(await import('./lake-sources.ts')).lakeSource('splits') },
+      '',
+      "select 'X' as symbol, date '2024-01-02' as date, 2.0 as numerator, 1.0 as denominator, 1::bigint as load_id",
+    );
+    con.closeSync();
+    instance.closeSync();
+    expect(fs.existsSync(path.join(root, written!.path))).toBe(true);
+    writer = await open();
+    expect(await writer.windowStates()).toMatchObject([{ symbol: 'AAPL', status: 'loaded', loadId: 7 }]);
+    expect(fs.existsSync(path.join(root, written!.path))).toBe(false);
   });
 
   it('stores an incomplete window failed, with its bars, so the next run fetches it whole', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('realtime');
-    const result = await writer.commitIntraday(
-      [{ ...commitOf(week, loadId), incompleteReason: 'live session' }],
-      loadId,
-    );
-    expect(result.inserted).toBe(390);
+    await writer.commitIntraday([{ ...commitOf(week, loadId), incompleteReason: 'live session' }], loadId);
+    await writer.publish();
     expect(await writer.failedWindows()).toMatchObject([
       { symbol: 'AAPL', status: 'failed', rowCount: 390, error: 'live session' },
     ]);
     expect(await writer.watermarks()).toEqual([]);
+    expect(await query('select count(*) n from bars')).toEqual([{ n: '390' }]);
   });
 
   it('records failures, empty windows, watermarks and quarantined rows', async () => {
@@ -270,10 +336,13 @@ describe('warehouse writer', () => {
     await writer.recordFailure(failed, new Error('503 again'), loadId);
     await writer.commitIntraday([commitOf(week, loadId)], loadId);
     expect(await writer.failedWindows()).toMatchObject([{ symbol: 'TSLA', attempts: 2, error: '503 again' }]);
-    expect(await writer.watermarks()).toEqual([
+    const marks = [
       { dataset: 'bars', symbol: 'AAPL', interval: '5min', throughDate: '2024-03-08' },
       { dataset: 'bars', symbol: 'MSFT', interval: '1min', throughDate: '2024-01-15' },
-    ]);
+    ];
+    expect(await writer.watermarks()).toEqual(marks);
+    await writer.publish();
+    expect(await writer.watermarks()).toEqual(marks);
     expect((await writer.windowStates({ symbol: 'MSFT' }))[0]).toMatchObject({
       status: 'empty',
       rowCount: 0,
@@ -290,6 +359,7 @@ describe('warehouse writer', () => {
     const t = transformIntraday(day, columns, { loadId });
     await writer.commitIntraday([t], loadId);
     await writer.commitIntraday([t], loadId);
+    await writer.publish();
     expect(await writer.quarantined('AAPL')).toMatchObject([
       {
         dataset: 'bars',
@@ -303,9 +373,13 @@ describe('warehouse writer', () => {
       quarantinedCount: 1,
       attempts: 2,
     });
+    await writer.commitIntraday([t], loadId);
+    await writer.publish();
+    expect(await writer.quarantined('AAPL')).toHaveLength(1);
+    expect((await writer.windowStates())[0]).toMatchObject({ attempts: 3 });
   });
 
-  it('stores a bar once when windows committed together overlap', async () => {
+  it('stores a bar once when windows committed together overlap; the later one wins', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');
     const monday: IntradayWindow = { ...week, to: week.from };
@@ -318,10 +392,8 @@ describe('warehouse writer', () => {
     );
     const later = fixtureIntradayColumns('AAPL', '5min', monday.from, monday.to, 1);
     expect(rows[0]).toMatchObject({ n: '78', k: '78' });
-    expect(Number(rows[0]!.c)).toBeCloseTo(
-      later.close.reduce((a, b) => a + b, 0),
-      6,
-    );
+    expect(Number(rows[0]!.c)).toBeCloseTo(sum(later.close), 6);
+    expect(await query('select count(*) n from bars')).toEqual([{ n: '390' }]);
   });
 
   it('runs calls made concurrently one after another', async () => {
@@ -333,8 +405,8 @@ describe('warehouse writer', () => {
       writer.recordFailure(tsla, new Error('timeout'), loadId),
       writer.commitIntraday([commitOf({ ...week, symbol: 'MSFT' }, loadId)], loadId),
     ]);
-    expect(results[0]).toEqual({ inserted: 390, replaced: 0 });
-    expect(results[2]).toEqual({ inserted: 390, replaced: 0 });
+    expect(results[0]).toEqual({ staged: 390 });
+    expect(results[2]).toEqual({ staged: 390 });
     const states = await writer.windowStates();
     expect(states.map((s) => `${s.symbol} ${s.status} ${s.rowCount}`)).toEqual([
       'AAPL loaded 390',
@@ -370,8 +442,14 @@ describe('warehouse writer', () => {
       loadId,
     );
     const eod = [{ symbol: 'AAPL', date: '2024-03-04', open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 }];
-    expect(await writer.commitEod(year, eod, loadId)).toEqual({ inserted: 1, replaced: 0 });
-    expect(await writer.commitEod(year, eod, loadId)).toEqual({ inserted: 0, replaced: 0 });
+    expect(await writer.commitEod(year, eod, loadId)).toEqual({ staged: 1 });
+    expect(await writer.commitEod(year, eod, loadId)).toEqual({ staged: 1 });
+    await writer.publish();
+    await writer.commitEod(
+      { symbol: 'MSFT', from: '2024-01-01', to: '2024-12-31' },
+      [{ ...eod[0]!, symbol: 'MSFT' }],
+      loadId,
+    );
     await writer.publish();
     writer.close();
     writer = undefined;
@@ -387,7 +465,10 @@ describe('warehouse writer', () => {
     expect(await query('select symbol, dividend, frequency from dividends')).toEqual([
       { symbol: 'AAPL', dividend: 0.24, frequency: 'Quarterly' },
     ]);
-    expect(await query('select count(*) n from eod_bars')).toEqual([{ n: '1' }]);
+    expect(await query('select symbol, count(*) n from eod_bars group by all order by all')).toEqual([
+      { symbol: 'AAPL', n: '1' },
+      { symbol: 'MSFT', n: '1' },
+    ]);
   });
 
   it('refuses a second writer while one holds the etl lock', async () => {
@@ -395,10 +476,18 @@ describe('warehouse writer', () => {
     await expect(open()).rejects.toBeInstanceOf(LockedError);
   });
 
-  it('writes a catalog that a second process opens read-only', async () => {
+  it('writes a catalog per snapshot that a second process opens read-only, bound to that snapshot', async () => {
     writer = await open();
     const loadId = await writer.beginLoad('test');
     await writer.commitIntraday([commitOf(week, loadId)], loadId);
+    await writer.publish();
+    const catalog = path.join(dir, 'catalog.duckdb');
+    // why: a CLI session that opened the catalog before the next publish keeps its snapshot's file lists.
+    const held = fs.openSync(catalog, 'r');
+    const heldCopy = path.join(dir, 'catalog-held.duckdb');
+    fs.copyFileSync(catalog, heldCopy);
+    fs.closeSync(held);
+    await writer.commitIntraday([commitOf({ ...week, symbol: 'MSFT' }, loadId)], loadId);
     await writer.publish();
     writer.close();
     writer = undefined;
@@ -406,14 +495,17 @@ describe('warehouse writer', () => {
       import { DuckDBInstance } from '@duckdb/node-api';
       const db = await DuckDBInstance.create(process.argv[1], { access_mode: 'READ_ONLY' });
       const con = await db.connect();
-      const r = await con.runAndReadAll('select count(*) n, sum(bar_count) b from bars_daily');
+      const r = await con.runAndReadAll('select count(*) n, sum(bar_count) b, (select max(version) from lake_snapshot) v from bars_daily');
       process.stdout.write(JSON.stringify(r.getRowObjectsJson()));
       con.closeSync(); db.closeSync();`;
-    const out = execFileSync(
-      process.execPath,
-      ['--input-type=module', '-e', script, path.join(dir, 'catalog.duckdb')],
-      { cwd: path.resolve(import.meta.dirname, '..', '..'), encoding: 'utf8' },
-    );
-    expect(JSON.parse(out)).toEqual([{ n: '5', b: '390' }]);
+    const run = (file: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--input-type=module', '-e', script, file], {
+          cwd: path.resolve(import.meta.dirname, '..', '..'),
+          encoding: 'utf8',
+        }),
+      );
+    expect(run(catalog)).toEqual([{ n: '10', b: '780', v: 2 }]);
+    expect(run(heldCopy)).toEqual([{ n: '5', b: '390', v: 1 }]);
   });
 });

@@ -1,6 +1,12 @@
 /**
- * The ETL's one entry point to the warehouse: load windows into `etl.duckdb` (state in the same transaction),
- * then publish the touched lake partitions and the CLI catalog. Holds the `etl` writer lock while open.
+ * The ETL's one entry point to the warehouse. Commits stage windows (rows in memory, states beside them); the
+ * staged rows are written as new immutable lake files when enough have gathered, and `publish` (called by the
+ * run every few minutes and at its end) makes them live with a new snapshot manifest that also carries their
+ * windows' states, then applies those states to the ledger in etl.duckdb. Holds the `etl` writer lock while open.
+ *
+ * Killed at any instant, nothing published is lost and a rerun converges: files not yet in a manifest are
+ * deleted on the next open (collectGarbage) and their windows fetched again; a manifest renamed into place
+ * before the ledger caught up is replayed into the ledger on the next open.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,19 +15,31 @@ import type { Logger } from '../core/log.ts';
 import { acquireWriterLock, type WriterLock } from '../core/writer-lock.ts';
 import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
 import {
-  type CommitResult,
-  type Dataset,
-  type IntradayCommit,
+  EtlLedger,
   type LoadSummary,
-  WarehouseStore,
+  type QuarantinedRow,
   type Watermark,
   type WindowKey,
   type WindowState,
-} from '../load/warehouse-store.ts';
-import type { QuarantinedBar } from '../transform/transform-intraday.ts';
-import { CATALOG_FILE, catalogFingerprint, writeCatalog } from './catalog.ts';
-import { type PublishResult, publishLake } from './publish-lake.ts';
-import { lakeDirOf } from './warehouse-reader.ts';
+} from '../load/etl-ledger.ts';
+import { CATALOG_FILE, writeCatalog } from './catalog.ts';
+import { type DailyWindow, EtlStage, type IntradayCommit } from './etl-stage.ts';
+import {
+  collectGarbage,
+  DEFAULT_RETENTION,
+  type LakeManifest,
+  type LakeRetention,
+  readManifest,
+  readSnapshot,
+  snapshotVersions,
+} from './lake-manifest.ts';
+import { lakeRootOf } from './lake-sources.ts';
+import { LakeTransaction } from './lake-transaction.ts';
+import { refreshSessionsFile } from './sessions-file.ts';
+import { compactDuckDbFile, publishV1Tables } from './upgrade-v1.ts';
+import { lakeDirOf } from './warehouse-snapshot.ts';
+
+export type { DailyWindow, IntradayCommit } from './etl-stage.ts';
 
 export const ETL_DB_FILE = 'etl.duckdb';
 
@@ -34,23 +52,40 @@ export interface WarehouseWriterOptions {
   command?: string;
   /** How long to wait for another writer, ms. Default 30 000. */
   lockWaitMs?: number;
-  /** DuckDB buffer-pool cap of the writer while appending, MB. Default 1024. */
+  /** DuckDB buffer-pool cap of the writer, MB (sorts and rewrites beyond it spill to disk). Default 1024. */
   memoryLimitMb?: number;
-  /** Cap while merging into stored bars and publishing, MB (larger sorts spill to disk). Default memoryLimitMb. */
-  mergeMemoryLimitMb?: number;
   /** Take the `etl` writer lock. Default true; pass false only when the caller already holds it. */
   takeLock?: boolean;
+  /**
+   * Staged rows beyond which they are written to lake files (still unpublished), bounding the writer's memory.
+   * Default 1,000,000 (~70 MB of bars).
+   */
+  flushRows?: number;
+  /** A commit publishes a snapshot when the last one is older than this, ms. Default 3 minutes. */
+  publishEveryMs?: number;
+  /** Old snapshots and files kept for readers bound to them. Default 5 snapshots and one hour. */
+  retention?: LakeRetention;
 }
 
-/** A window of a daily dataset (eod_bars, splits, dividends): New York dates, both inclusive. */
-export type DailyWindow = Omit<WindowKey, 'dataset' | 'interval'>;
+/** Rows a commit staged. */
+export interface CommitResult {
+  staged: number;
+}
+
+export interface PublishResult {
+  /** The snapshot version now current (unchanged when there was nothing to publish). */
+  version: number;
+  /** Lake files the snapshot added (relative to the lake). Empty on a rerun over complete data. */
+  files: string[];
+  rows: number;
+}
 
 export interface WarehouseWriter {
   /** Starts a run in the loads ledger; its id is the lineage of every row the run writes. */
   beginLoad(command: string, args?: unknown): Promise<number>;
   /** Closes a run in the loads ledger with its status and counts. */
   finishLoad(loadId: number, summary: LoadSummary): Promise<void>;
-  /** Merges intraday windows (one transaction for all of them, state rows included). */
+  /** Stages intraday windows; each replaces what the lake holds for its symbol, interval and dates. */
   commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult>;
   commitEod(window: DailyWindow, bars: readonly FmpEodBar[], loadId: number): Promise<CommitResult>;
   commitSplits(window: DailyWindow, splits: readonly FmpSplit[], loadId: number): Promise<CommitResult>;
@@ -59,24 +94,243 @@ export interface WarehouseWriter {
     dividends: readonly FmpDividend[],
     loadId: number,
   ): Promise<CommitResult>;
-  /** Marks a window failed (attempts + 1, error message kept); stored rows stay. */
+  /** Marks a window failed (attempts + 1, error message kept); published rows stay. */
   recordFailure(window: WindowKey, error: unknown, loadId: number): Promise<void>;
+  /** Window states, the staged (unpublished) ones included. */
   windowStates(
     filter?: Partial<Pick<WindowState, 'dataset' | 'symbol' | 'interval' | 'status'>>,
   ): Promise<WindowState[]>;
   failedWindows(): Promise<WindowState[]>;
-  /** Bars that failed validation, with their window (optionally of one symbol). */
-  quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]>;
+  /** Bars that failed validation, with their window (optionally of one symbol), as published. */
+  quarantined(symbol?: string): Promise<(QuarantinedRow & WindowKey)[]>;
   watermarks(): Promise<Watermark[]>;
-  /** Partitions changed since the last publish. */
-  dirtyPartitions(): Promise<{ dataset: Dataset; partition: string }[]>;
-  /**
-   * Rewrites the touched lake partitions (temp name + rename) and regenerates the catalog when anything changed
-   * (or it is missing). Writes nothing when nothing changed.
-   */
+  /** Writes what is staged and publishes a snapshot (and the CLI catalog); writes nothing when nothing changed. */
   publish(): Promise<PublishResult>;
-  /** Closes the database and releases the lock. */
+  /** The current snapshot's manifest. */
+  manifest(): LakeManifest;
+  /** Closes the ledger and releases the lock; staged, unpublished windows are dropped (fetched again next run). */
   close(): void;
+}
+
+class Writer implements WarehouseWriter {
+  private tx: LakeTransaction | undefined;
+  private lastPublishAt: number;
+  private current: LakeManifest;
+  private readonly root: string;
+
+  constructor(
+    private readonly warehouseDir: string,
+    private readonly ledger: EtlLedger,
+    private readonly stage: EtlStage,
+    private readonly options: WarehouseWriterOptions,
+  ) {
+    this.root = lakeRootOf(lakeDirOf(warehouseDir), 'etl');
+    this.current = readManifest(this.root);
+    this.lastPublishAt = options.clock.now();
+  }
+
+  beginLoad(command: string, args?: unknown): Promise<number> {
+    return this.ledger.beginLoad(command, args);
+  }
+
+  finishLoad(loadId: number, summary: LoadSummary): Promise<void> {
+    return this.ledger.finishLoad(loadId, summary);
+  }
+
+  async commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult> {
+    let staged = 0;
+    let batch: IntradayCommit[] = [];
+    const seen = new Map<string, [string, string][]>();
+    for (const commit of commits) {
+      const key = `${commit.window.symbol}|${commit.window.interval}`;
+      const ranges = seen.get(key) ?? [];
+      const clash = ranges.some(([from, to]) => commit.window.from <= to && commit.window.to >= from);
+      // why: a window overlapping one staged earlier replaces it; writing the earlier one first keeps "the
+      // later commit wins" (the rewrite drops the earlier rows of the overlapping dates).
+      if (clash || this.stage.overlaps({ dataset: 'bars', ...commit.window })) {
+        staged += this.stage.addIntraday(batch, loadId);
+        batch = [];
+        seen.clear();
+        await this.flush();
+      }
+      batch.push(commit);
+      seen.set(key, [...(seen.get(key) ?? []), [commit.window.from, commit.window.to]]);
+    }
+    staged += this.stage.addIntraday(batch, loadId);
+    await this.afterCommit();
+    return { staged };
+  }
+
+  commitEod(window: DailyWindow, bars: readonly FmpEodBar[], loadId: number): Promise<CommitResult> {
+    return this.commitDaily('eod_bars', window, () => this.stage.addEod(window, bars, loadId));
+  }
+
+  commitSplits(window: DailyWindow, splits: readonly FmpSplit[], loadId: number): Promise<CommitResult> {
+    return this.commitDaily('splits', window, () => this.stage.addSplits(window, splits, loadId));
+  }
+
+  commitDividends(
+    window: DailyWindow,
+    dividends: readonly FmpDividend[],
+    loadId: number,
+  ): Promise<CommitResult> {
+    return this.commitDaily('dividends', window, () => this.stage.addDividends(window, dividends, loadId));
+  }
+
+  recordFailure(window: WindowKey, error: unknown, loadId: number): Promise<void> {
+    return this.ledger.recordFailure(window, error, loadId);
+  }
+
+  async windowStates(
+    filter: Partial<Pick<WindowState, 'dataset' | 'symbol' | 'interval' | 'status'>> = {},
+  ): Promise<WindowState[]> {
+    const stored = await this.ledger.windowStates();
+    const byKey = new Map(stored.map((s) => [keyOf(s), s]));
+    const now = this.options.clock.now();
+    for (const p of this.stage.pendingStates()) {
+      const before = byKey.get(keyOf(p));
+      byKey.set(keyOf(p), {
+        dataset: p.dataset as WindowState['dataset'],
+        symbol: p.symbol,
+        interval: p.interval,
+        from: p.from,
+        to: p.to,
+        status: p.status,
+        attempts: (before?.attempts ?? 0) + (p.commits ?? 1),
+        rowCount: p.rowCount,
+        quarantinedCount: p.quarantined?.length ?? before?.quarantinedCount ?? 0,
+        loadId: p.loadId,
+        error: p.error,
+        updatedAt: now,
+      });
+    }
+    const matches = (s: WindowState) =>
+      Object.entries(filter).every(([k, v]) => v === undefined || s[k as keyof WindowState] === v);
+    return [...byKey.values()]
+      .filter(matches)
+      .sort(
+        (a, b) =>
+          cmp(a.dataset, b.dataset) ||
+          cmp(a.symbol, b.symbol) ||
+          cmp(a.interval, b.interval) ||
+          cmp(a.from, b.from),
+      );
+  }
+
+  failedWindows(): Promise<WindowState[]> {
+    return this.windowStates({ status: 'failed' });
+  }
+
+  quarantined(symbol?: string): Promise<(QuarantinedRow & WindowKey)[]> {
+    return this.ledger.quarantined(symbol);
+  }
+
+  async watermarks(): Promise<Watermark[]> {
+    const through = new Map<string, Watermark>();
+    for (const s of await this.windowStates()) {
+      if (s.status === 'failed') continue;
+      const key = `${s.dataset}|${s.symbol}|${s.interval}`;
+      const known = through.get(key);
+      if (!known || known.throughDate < s.to)
+        through.set(key, { dataset: s.dataset, symbol: s.symbol, interval: s.interval, throughDate: s.to });
+    }
+    return [...through.values()].sort(
+      (a, b) => cmp(a.dataset, b.dataset) || cmp(a.symbol, b.symbol) || cmp(a.interval, b.interval),
+    );
+  }
+
+  async publish(): Promise<PublishResult> {
+    await this.flush();
+    const tx = this.transaction();
+    await refreshSessionsFile(this.ledger.connection, tx);
+    const states = this.stage.pendingStates();
+    const now = this.options.clock.now();
+    this.lastPublishAt = now;
+    this.tx = undefined;
+    if (!tx.changed && states.length === 0) return { version: this.current.version, files: [], rows: 0 };
+    const manifest = tx.commit(now, states);
+    this.current = manifest;
+    this.stage.clearStates();
+    await this.ledger.applyManifestWindows(manifest.version, states);
+    await writeCatalog(this.warehouseDir, this.options.clock);
+    const deleted = collectGarbage(this.root, now, this.options.retention ?? DEFAULT_RETENTION);
+    const files = tx.addedFiles.map((f) => f.path);
+    const rows = tx.addedFiles.reduce((sum, f) => sum + f.rows, 0);
+    this.options.log.info(
+      {
+        version: manifest.version,
+        files: files.length,
+        rows,
+        windows: states.length,
+        deleted: deleted.length,
+      },
+      'lake snapshot published',
+    );
+    return { version: manifest.version, files, rows };
+  }
+
+  manifest(): LakeManifest {
+    return this.current;
+  }
+
+  close(): void {
+    this.ledger.close();
+  }
+
+  private transaction(): LakeTransaction {
+    this.tx ??= new LakeTransaction(this.root, this.ledger.connection, this.current);
+    return this.tx;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.stage.rows === 0 && this.stage.pendingStates().length === 0) return;
+    await this.stage.flush(this.transaction());
+  }
+
+  private async commitDaily(
+    dataset: WindowKey['dataset'],
+    window: DailyWindow,
+    add: () => Promise<number>,
+  ): Promise<CommitResult> {
+    if (this.stage.overlaps({ dataset, interval: '', ...window })) await this.flush();
+    const staged = await add();
+    await this.afterCommit();
+    return { staged };
+  }
+
+  /** Writes staged rows once enough gathered; publishes when the last snapshot is old enough. */
+  private async afterCommit(): Promise<void> {
+    if (this.stage.rows >= (this.options.flushRows ?? 1_000_000)) await this.flush();
+    if (this.options.clock.now() - this.lastPublishAt >= (this.options.publishEveryMs ?? 3 * 60_000))
+      await this.publish();
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const keyOf = (k: Omit<WindowKey, 'dataset'> & { dataset: string }) =>
+  `${k.dataset}|${k.symbol}|${k.interval}|${k.from}|${k.to}`;
+
+/** Replays the window changes of snapshots the ledger has not applied (a writer killed between the two). */
+async function catchUpLedger(ledger: EtlLedger, root: string, log: Logger): Promise<void> {
+  const lakeVersion = readManifest(root).version;
+  const ledgerVersion = await ledger.lakeVersion();
+  if (ledgerVersion > lakeVersion) {
+    log.warn(
+      { ledgerVersion, lakeVersion },
+      'the ledger is ahead of the lake (restored from different snapshots?); windows it marks loaded may lack rows: `mqs quality` shows gaps',
+    );
+    return;
+  }
+  const available = new Set(snapshotVersions(root));
+  for (let version = ledgerVersion + 1; version <= lakeVersion; version++) {
+    if (!available.has(version)) {
+      log.warn({ version }, 'snapshot missing for the ledger replay; its windows are fetched again');
+      continue;
+    }
+    const snapshot = readSnapshot(root, version);
+    await ledger.applyManifestWindows(version, snapshot.windows);
+    log.info({ version, windows: snapshot.windows.length }, 'ledger caught up with a published snapshot');
+  }
 }
 
 export async function openWarehouseWriter(options: WarehouseWriterOptions): Promise<WarehouseWriter> {
@@ -91,16 +345,50 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
       onWait: (holder) => options.log.warn({ holder }, 'waiting for the etl writer lock'),
     });
   }
-  let store: WarehouseStore;
+  const lakeDir = lakeDirOf(warehouseDir);
+  const root = lakeRootOf(lakeDir, 'etl');
+  const dbFile = path.join(warehouseDir, ETL_DB_FILE);
   try {
-    store = await WarehouseStore.open(path.join(warehouseDir, ETL_DB_FILE), options);
+    let upgraded = false;
+    const ledgerOptions = { log: options.log, clock: options.clock, memoryLimitMb: options.memoryLimitMb };
+    let ledger = await EtlLedger.open(dbFile, {
+      ...ledgerOptions,
+      beforeMigrations: async (connection) => {
+        upgraded = await publishV1Tables(connection, lakeDir, options);
+      },
+    });
+    if (upgraded) {
+      ledger.close();
+      const sizes = await compactDuckDbFile(dbFile);
+      options.log.warn(
+        { etlDuckdbBytesBefore: sizes.before, etlDuckdbBytesAfter: sizes.after },
+        'etl.duckdb now holds state only (lake v2)',
+      );
+      ledger = await EtlLedger.open(dbFile, ledgerOptions);
+    }
+    try {
+      await catchUpLedger(ledger, root, options.log);
+      // why: files of a publish that died before its manifest are listed nowhere; they go now.
+      collectGarbage(root, options.clock.now(), options.retention ?? DEFAULT_RETENTION);
+      if (!fs.existsSync(path.join(warehouseDir, CATALOG_FILE)))
+        await writeCatalog(warehouseDir, options.clock);
+      const stage = await EtlStage.create(ledger.connection);
+      return serialized(new Writer(warehouseDir, ledger, stage, options), lock);
+    } catch (error) {
+      ledger.close();
+      throw error;
+    }
   } catch (error) {
     lock?.release();
     throw error;
   }
-  const lakeDir = lakeDirOf(warehouseDir);
-  // why: every operation runs statements (and transactions) on one connection; calls made concurrently (a
-  // failure recorded while a batch commits) must not interleave, so they run one after another.
+}
+
+/**
+ * Runs the writer's operations one after another. why: every operation runs statements (and transactions) on
+ * one connection; calls made concurrently (a failure recorded while a batch commits) must not interleave.
+ */
+function serialized(writer: Writer, lock: WriterLock | undefined): WarehouseWriter {
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(operation: () => Promise<T>): Promise<T> => {
     const run = tail.then(operation, operation);
@@ -108,36 +396,23 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
     return run;
   };
   return {
-    beginLoad: (command, args) => serial(() => store.beginLoad(command, args)),
-    finishLoad: (loadId, summary) => serial(() => store.finishLoad(loadId, summary)),
-    commitIntraday: (commits, loadId) => serial(() => store.commitIntraday(commits, loadId)),
-    commitEod: (window, bars, loadId) => serial(() => store.commitEod(window, bars, loadId)),
-    commitSplits: (window, splits, loadId) => serial(() => store.commitSplits(window, splits, loadId)),
+    beginLoad: (command, args) => serial(() => writer.beginLoad(command, args)),
+    finishLoad: (loadId, summary) => serial(() => writer.finishLoad(loadId, summary)),
+    commitIntraday: (commits, loadId) => serial(() => writer.commitIntraday(commits, loadId)),
+    commitEod: (window, bars, loadId) => serial(() => writer.commitEod(window, bars, loadId)),
+    commitSplits: (window, splits, loadId) => serial(() => writer.commitSplits(window, splits, loadId)),
     commitDividends: (window, dividends, loadId) =>
-      serial(() => store.commitDividends(window, dividends, loadId)),
-    recordFailure: (window, error, loadId) => serial(() => store.recordFailure(window, error, loadId)),
-    windowStates: (filter) => serial(() => store.windowStates(filter)),
-    failedWindows: () => serial(() => store.failedWindows()),
-    quarantined: (symbol) => serial(() => store.quarantined(symbol)),
-    watermarks: () => serial(() => store.watermarks()),
-    dirtyPartitions: () => serial(() => store.dirtyPartitions()),
-    publish: () =>
-      serial(async () => {
-        const result = await store.withMergeMemory(() => publishLake(store, lakeDir, options.log));
-        // why: the catalog's views embed whether each dataset has files yet, so it is regenerated when that
-        // rendering changes (or the file is gone), not on every publish: a rerun over complete data writes
-        // nothing.
-        const fingerprint = catalogFingerprint(warehouseDir);
-        const catalogMissing = !fs.existsSync(path.join(warehouseDir, CATALOG_FILE));
-        if (catalogMissing || (await store.catalogFingerprint()) !== fingerprint) {
-          await writeCatalog(warehouseDir);
-          await store.setCatalogFingerprint(fingerprint);
-        }
-        return result;
-      }),
+      serial(() => writer.commitDividends(window, dividends, loadId)),
+    recordFailure: (window, error, loadId) => serial(() => writer.recordFailure(window, error, loadId)),
+    windowStates: (filter) => serial(() => writer.windowStates(filter)),
+    failedWindows: () => serial(() => writer.failedWindows()),
+    quarantined: (symbol) => serial(() => writer.quarantined(symbol)),
+    watermarks: () => serial(() => writer.watermarks()),
+    publish: () => serial(() => writer.publish()),
+    manifest: () => writer.manifest(),
     close: () => {
       try {
-        store.close();
+        writer.close();
       } finally {
         lock?.release();
       }

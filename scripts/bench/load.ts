@@ -43,7 +43,6 @@ export default async function run(args: string[]): Promise<void> {
       batch: { type: 'string', default: '128' },
       // why: the ETL's caps (ETL_WRITER_MEMORY), so the bench measures the configuration that runs.
       'memory-limit-mb': { type: 'string', default: String(ETL_WRITER_MEMORY.memoryLimitMb) },
-      'merge-memory-limit-mb': { type: 'string', default: String(ETL_WRITER_MEMORY.mergeMemoryLimitMb) },
     },
   });
   const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -110,7 +109,6 @@ export default async function run(args: string[]): Promise<void> {
         log: silentLogger(),
         clock: systemClock,
         memoryLimitMb: Number(values['memory-limit-mb']),
-        mergeMemoryLimitMb: Number(values['merge-memory-limit-mb']),
       });
     } catch (error) {
       await worker.terminate();
@@ -163,7 +161,7 @@ export default async function run(args: string[]): Promise<void> {
           t0 = tick();
           inFlight = writer.commitIntraday(commits, loadId).then((result) => {
             stageS.commit += tick() - t0;
-            rows += result.inserted;
+            rows += result.staged;
           });
           // why: awaited before the next commit; until then a rejection must not count as unhandled.
           inFlight.catch(() => undefined);
@@ -236,7 +234,6 @@ export default async function run(args: string[]): Promise<void> {
       quarantined,
       batch_windows: batchSize,
       memory_limit_mb: Number(values['memory-limit-mb']),
-      merge_memory_limit_mb: Number(values['merge-memory-limit-mb']),
       ours_stage_s: Object.fromEntries(
         Object.entries(stageS).map(([k, v]) => [k, Math.round(v * 100) / 100]),
       ),

@@ -86,15 +86,15 @@ describe('mqs members, backup, restore and quality', () => {
       new RegExp(`^${good.id}  ok  ${good.files} files`),
     );
 
-    const victim = path.join(
-      offsite,
-      bad.id,
-      'lake',
-      'bars',
-      'interval=1hour',
-      'month=2024-03',
-      'data_0.parquet',
-    );
+    const barsFile = (lake: string) =>
+      path.join(
+        lake,
+        ...(
+          JSON.parse(fs.readFileSync(path.join(lake, 'manifest.json'), 'utf8')).datasets.bars[0]
+            .path as string
+        ).split('/'),
+      );
+    const victim = barsFile(path.join(offsite, bad.id, 'lake'));
     const bytes = fs.readFileSync(victim);
     bytes[100]! ^= 0x01;
     fs.writeFileSync(victim, bytes);
@@ -112,11 +112,7 @@ describe('mqs members, backup, restore and quality', () => {
     const restored = runSafe(rootToken, 'restore', good.id);
     expect(restored.status).toBe(0);
     expect(restored.stdout).toContain(`restored ${good.id}`);
-    expect(
-      fs.existsSync(
-        path.join(warehouse, 'lake', 'bars', 'interval=1hour', 'month=2024-03', 'data_0.parquet'),
-      ),
-    ).toBe(true);
+    expect(fs.existsSync(barsFile(path.join(warehouse, 'lake')))).toBe(true);
 
     const quality = runSafe(vicToken, 'quality', '--json');
     expect(quality.status).toBe(1);

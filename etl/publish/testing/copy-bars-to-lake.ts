@@ -1,45 +1,63 @@
 /**
- * Test fixtures: writes bar rows as the writer's `bars` table holds them (symbol, interval, bar_start_at,
- * bar_end_at, session_date, OHLCV) into a lake laid out as publish-lake.ts lays it out, so reader-side tests
+ * Test fixtures: writes bar rows as the transform produces them (symbol, interval, bar_start_at, bar_end_at,
+ * session_date, OHLCV) into a lake snapshot through the writer's own LakeTransaction, so reader-side tests
  * (portfolios, quality checks) can build a warehouse without running the ETL.
- * why: the file columns come from LAKE_SOURCES, the one declaration of the lake's format, so a fixture cannot
- * drift from what the views read.
+ * why: the file columns come from LAKE_SOURCES, the one declaration of the lake's format, and the manifest from
+ * the same code the ETL publishes with, so a fixture cannot drift from what the views read.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_SOURCES } from '../lake-sources.ts';
-import { DATA_FILE } from '../publish-lake.ts';
+import { systemClock } from '../../core/clock.ts';
+import { writeCatalog } from '../catalog.ts';
+import { readManifest } from '../lake-manifest.ts';
+import { lakeRootOf, lakeSource } from '../lake-sources.ts';
+import { LakeTransaction, sqlString } from '../lake-transaction.ts';
+import { refreshSessionsFile } from '../sessions-file.ts';
+import { lakeDirOf } from '../warehouse-snapshot.ts';
 
 const DERIVED: Record<string, string> = {
   bar_seconds: '(epoch(bar_end_at) - epoch(bar_start_at))::SMALLINT',
   load_id: '1::BIGINT',
 };
 
-/** Copies `relation` (a table or view name) into `<warehouseDir>/lake/bars/interval=…/month=…/data_0.parquet`. */
+/**
+ * Publishes `relation` (a table or view name) as a new snapshot of `<warehouseDir>/lake/`: one file per
+ * (interval, month) partition, added to what the lake already holds. `datasets` replaces other datasets whole
+ * (`{ splits: 'select …' }`, columns as LAKE_SOURCES declares them); the sessions come from the calendar unless
+ * given there. Returns the files' relative paths.
+ */
 export async function copyBarsToLake(
   connection: DuckDBConnection,
   relation: string,
   warehouseDir: string,
+  datasets: Record<string, string> = {},
 ): Promise<string[]> {
-  const source = LAKE_SOURCES.find((s) => s.name === 'bars')!;
+  const source = lakeSource('bars');
   const select = source.columns
     .map(([name, type]) => `${DERIVED[name] ?? name}::${type} AS ${name}`)
     .join(', ');
+  const root = lakeRootOf(lakeDirOf(warehouseDir), 'etl');
+  const tx = new LakeTransaction(root, connection, readManifest(root));
   const partitions = (
     await connection.runAndReadAll(
       `SELECT DISTINCT interval, strftime(session_date, '%Y-%m') FROM ${relation} ORDER BY ALL`,
     )
   ).getRowsJson() as string[][];
-  const files: string[] = [];
   for (const [interval, month] of partitions) {
-    const dir = path.join(warehouseDir, 'lake', source.dir, `interval=${interval}`, `month=${month}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, DATA_FILE);
-    await connection.run(`COPY (SELECT ${select} FROM ${relation}
-      WHERE interval = '${interval}' AND strftime(session_date, '%Y-%m') = '${month}' ORDER BY symbol, bar_start_at)
-      TO '${file}' (FORMAT parquet, COMPRESSION zstd)`);
-    files.push(file);
+    await tx.writeFile(
+      source,
+      `interval=${interval}/month=${month}`,
+      `SELECT ${select} FROM ${relation}
+       WHERE interval = ${sqlString(interval!)} AND strftime(session_date, '%Y-%m') = ${sqlString(month!)}`,
+      { sort: true },
+    );
   }
-  return files;
+  for (const [dataset, query] of Object.entries(datasets)) {
+    const previous = tx.files(dataset);
+    await tx.writeFile(lakeSource(dataset), '', query, { sort: true });
+    tx.remove(dataset, previous);
+  }
+  if (!('sessions' in datasets)) await refreshSessionsFile(connection, tx);
+  tx.commit(systemClock.now());
+  await writeCatalog(warehouseDir, systemClock);
+  return tx.addedFiles.map((f) => f.path);
 }

@@ -1,7 +1,8 @@
 /**
  * A child process for the crash and concurrency tests: loads a fixed set of windows the way the pipeline does
  * (skip windows already loaded, commit one at a time, publish every N windows and at the end), then prints a
- * JSON summary of etl.duckdb. Usage: node --import tsx load-child.ts <warehouseDir> [publishEvery]
+ * JSON summary of etl.duckdb. Usage: node --import tsx load-child.ts <warehouseDir> [publishEvery] [week|day]
+ * (`day`: one-day windows of the first two symbols, so a run publishes 30 snapshots and compacts partitions).
  */
 
 import { systemClock } from '../../core/clock.ts';
@@ -15,7 +16,18 @@ export const CHILD_SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
 /** Mondays of the weeks loaded; the first week straddles a month end (two lake partitions). */
 export const CHILD_WEEKS = ['2024-02-26', '2024-03-04', '2024-03-11'];
 
-export function childWindows(): IntradayWindow[] {
+export function childWindows(span: 'week' | 'day' = 'week'): IntradayWindow[] {
+  if (span === 'day')
+    return CHILD_WEEKS.flatMap((monday) =>
+      [0, 1, 2, 3, 4].flatMap((d) =>
+        CHILD_SYMBOLS.slice(0, 2).map((symbol) => ({
+          symbol,
+          interval: '1min' as const,
+          from: addDays(monday, d),
+          to: addDays(monday, d),
+        })),
+      ),
+    );
   return CHILD_WEEKS.flatMap((monday) =>
     CHILD_SYMBOLS.map((symbol) => ({
       symbol,
@@ -26,7 +38,7 @@ export function childWindows(): IntradayWindow[] {
   );
 }
 
-async function main(warehouseDir: string, publishEvery: number): Promise<void> {
+async function main(warehouseDir: string, publishEvery: number, span: 'week' | 'day'): Promise<void> {
   const writer = await openWarehouseWriter({
     warehouseDir,
     log: silentLogger(),
@@ -42,7 +54,7 @@ async function main(warehouseDir: string, publishEvery: number): Promise<void> {
       (await writer.windowStates({ status: 'loaded' })).map((w) => `${w.symbol}/${w.from}/${w.to}`),
     );
     let sincePublish = 0;
-    for (const window of childWindows()) {
+    for (const window of childWindows(span)) {
       if (loaded.has(`${window.symbol}/${window.from}/${window.to}`)) continue;
       const columns = fixtureIntradayColumns(window.symbol, window.interval, window.from, window.to);
       await writer.commitIntraday([transformIntraday(window, columns, { loadId })], loadId);
@@ -62,7 +74,6 @@ async function main(warehouseDir: string, publishEvery: number): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({
         windows: states.map((s) => `${s.dataset}/${s.symbol}/${s.from}/${s.status}/${s.rowCount}`),
-        dirty: await writer.dirtyPartitions(),
       })}\n`,
     );
   } finally {
@@ -70,6 +81,6 @@ async function main(warehouseDir: string, publishEvery: number): Promise<void> {
   }
 }
 
-const [dir, every] = process.argv.slice(2);
-if (!dir) throw new Error('usage: load-child.ts <warehouseDir> [publishEvery]');
-await main(dir, Number(every ?? 4));
+const [dir, every, span] = process.argv.slice(2);
+if (!dir) throw new Error('usage: load-child.ts <warehouseDir> [publishEvery] [week|day]');
+await main(dir, Number(every ?? 4), span === 'day' ? 'day' : 'week');

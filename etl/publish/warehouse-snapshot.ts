@@ -1,0 +1,49 @@
+/**
+ * One consistent view of a warehouse's published data: the current manifest of each lake root (the ETL's and
+ * the trading books'), read once. Readers build their views over its file lists, so a publish after they opened
+ * changes nothing they see.
+ */
+import path from 'node:path';
+import { datasetPaths, type LakeManifest, readManifest } from './lake-manifest.ts';
+import { type LakeRoot, type LakeSource, lakeRootOf, sourceRelationSql } from './lake-sources.ts';
+
+export interface WarehouseSnapshot {
+  lakeDir: string;
+  manifests: Record<LakeRoot, LakeManifest>;
+}
+
+/** The lake folder of a warehouse. */
+export function lakeDirOf(warehouseDir: string): string {
+  return path.join(path.resolve(warehouseDir), 'lake');
+}
+
+export function readWarehouseSnapshot(warehouseDir: string): WarehouseSnapshot {
+  const lakeDir = lakeDirOf(warehouseDir);
+  return {
+    lakeDir,
+    manifests: {
+      etl: readManifest(lakeRootOf(lakeDir, 'etl')),
+      books: readManifest(lakeRootOf(lakeDir, 'books')),
+    },
+  };
+}
+
+/** Absolute paths of a source's files in the snapshot. */
+export function snapshotFiles(snapshot: WarehouseSnapshot, source: LakeSource): string[] {
+  return datasetPaths(lakeRootOf(snapshot.lakeDir, source.root), snapshot.manifests[source.root], source.dir);
+}
+
+/** The relation a staging view reads for `source` in this snapshot. */
+export function snapshotRelation(snapshot: WarehouseSnapshot): (source: LakeSource) => string {
+  return (source) => sourceRelationSql(source, snapshotFiles(snapshot, source));
+}
+
+/** Every file of the snapshot (absolute paths): what a sandboxed reader may open. */
+export function allSnapshotFiles(snapshot: WarehouseSnapshot): string[] {
+  const roots: LakeRoot[] = ['etl', 'books'];
+  return roots.flatMap((root) =>
+    Object.keys(snapshot.manifests[root].datasets).flatMap((dataset) =>
+      datasetPaths(lakeRootOf(snapshot.lakeDir, root), snapshot.manifests[root], dataset),
+    ),
+  );
+}
