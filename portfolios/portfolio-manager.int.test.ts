@@ -90,9 +90,8 @@ describe('paper runs of the portfolio manager', () => {
       /^MSFT buy \d+: weight (29\.\d\d|30\.00)% > max 20\.00% per name$/,
     );
     expect(buyer.equity).toBe(500_000);
-    // why: each publish writes new immutable files (no trades yet: the order fills at the next bar).
+    // why: each publish writes new immutable files; no positions or trades yet (the order fills at the next bar).
     expect(published).toEqual([
-      expect.stringMatching(/^books\/positions\/part-v000001-[0-9a-f]{12}\.parquet$/),
       expect.stringMatching(/^books\/pnl_daily\/part-v000001-[0-9a-f]{12}\.parquet$/),
     ]);
   });

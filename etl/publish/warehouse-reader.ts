@@ -33,7 +33,12 @@ export interface WarehouseReader {
  */
 export async function openWarehouseReader(warehouseDir: string): Promise<WarehouseReader> {
   const snapshot = readWarehouseSnapshot(warehouseDir);
-  if (snapshot.manifests.etl.version === 0 && fs.existsSync(path.join(snapshot.lakeDir, 'bars')))
+  // why: a v1 lake (files rewritten in place, no manifest) always had its sessions file; a v2 lake before its
+  // first snapshot has no manifest either, but never a data_0 file.
+  if (
+    snapshot.manifests.etl.version === 0 &&
+    fs.existsSync(path.join(snapshot.lakeDir, 'sessions', 'data_0.parquet'))
+  )
     throw new UsageError(
       `${snapshot.lakeDir} was published by an older mqs (no manifest.json); run \`mqs etl\` once to upgrade the warehouse to lake v2`,
     );
