@@ -18,14 +18,16 @@ import {
   DOUBLE,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBType,
   TIMESTAMPTZ,
   VARCHAR,
 } from '@duckdb/node-api';
+import { DataType } from 'apache-arrow';
 import { addDays, type IsoDate } from '../core/time.ts';
 import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
 import type { Dataset, WindowKey } from '../load/etl-ledger.ts';
 import { StagedBarsFunction } from '../load/staged-bars-function.ts';
-import type { BarBatch } from '../transform/bar-batch-schema.ts';
+import { BAR_BATCH_SCHEMA, type BarBatch } from '../transform/bar-batch-schema.ts';
 import type { IntradayWindow, QuarantinedBar } from '../transform/transform-intraday.ts';
 import type { LakeFile, ManifestWindowState } from './lake-manifest.ts';
 import { type LakeSource, lakeSource } from './lake-sources.ts';
@@ -49,19 +51,20 @@ export type DailyWindow = Omit<WindowKey, 'dataset' | 'interval'>;
 /** Files beyond which a partition is compacted into one sorted file. */
 export const MAX_FILES_PER_PARTITION = 8;
 
-const BAR_COLUMNS = [
-  ['symbol', VARCHAR],
-  ['interval', VARCHAR],
-  ['bar_start_at', TIMESTAMPTZ],
-  ['bar_end_at', TIMESTAMPTZ],
-  ['session_date', DATE],
-  ['open', DOUBLE],
-  ['high', DOUBLE],
-  ['low', DOUBLE],
-  ['close', DOUBLE],
-  ['volume', BIGINT],
-  ['load_id', BIGINT],
-] as const;
+/** DuckDB's type for each Arrow type of BAR_BATCH_SCHEMA. */
+function duckDbTypeOf(type: DataType): DuckDBType {
+  if (DataType.isDictionary(type) || DataType.isUtf8(type)) return VARCHAR;
+  if (DataType.isTimestamp(type)) return TIMESTAMPTZ;
+  if (DataType.isDate(type)) return DATE;
+  if (DataType.isFloat(type)) return DOUBLE;
+  if (DataType.isInt(type) && type.bitWidth === 64) return BIGINT;
+  throw new Error(`no DuckDB type for the Arrow type ${type}`);
+}
+
+/** The staged bars' columns: the transform's Arrow schema, field for field (the one declaration of a bar). */
+export const STAGED_BAR_COLUMNS: readonly (readonly [string, DuckDBType])[] = BAR_BATCH_SCHEMA.fields.map(
+  (f) => [f.name, duckDbTypeOf(f.type)] as const,
+);
 
 type DailyDataset = Exclude<Dataset, 'bars'>;
 
@@ -163,7 +166,7 @@ export class EtlStage {
   private readonly stagedBars: StagedBarsFunction;
 
   private constructor(private readonly connection: DuckDBConnection) {
-    this.stagedBars = new StagedBarsFunction(connection, 'mqs_pending_bars', BAR_COLUMNS);
+    this.stagedBars = new StagedBarsFunction(connection, 'mqs_pending_bars', STAGED_BAR_COLUMNS);
   }
 
   static async create(connection: DuckDBConnection): Promise<EtlStage> {
