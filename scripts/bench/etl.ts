@@ -25,47 +25,14 @@ import { Pool } from 'undici';
 import type { IntradayInterval } from '../../etl/core/intervals.ts';
 import type { EtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { cutWindows, type PlannedWindow, planWindows } from '../../etl/pipeline/plan.ts';
-import { DEFAULT_INTRADAY_CAPS, type SimStats, type SimulatorOptions } from '../../etl/sim/simulator.ts';
+import { DEFAULT_INTRADAY_CAPS } from '../../etl/sim/simulator.ts';
 import {
   CLIENT_HEADERS,
   type ContenderResult,
   type ContenderTask,
   chartPath,
 } from './_etl-contender-process.ts';
-
-/** The simulator in a child process (scripts/bench/_sim-process.ts). */
-interface SimChild {
-  url: string;
-  apiKey: string;
-  configure(patch: Partial<SimulatorOptions>): void;
-  reset(): void;
-  stats(): Promise<SimStats>;
-  close(): void;
-}
-
-async function startSimChild(): Promise<SimChild> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '_sim-process.ts');
-  const child = fork(script, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const { url, apiKey } = await new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { url: string; apiKey: string }));
-    child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`)));
-  });
-  return {
-    url,
-    apiKey,
-    configure: (patch) => child.send({ configure: patch }),
-    reset: () => child.send({ reset: true }),
-    stats: () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { stats: SimStats }).stats));
-        child.send({ stats: true });
-      }),
-    close: () => child.disconnect(),
-  };
-}
+import { type SimChild, startSimChild } from './_sim-child.ts';
 
 type Sim = Pick<SimChild, 'url' | 'apiKey'>;
 
