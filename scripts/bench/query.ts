@@ -384,6 +384,9 @@ export default async function run(args: string[]): Promise<void> {
         ratio_max: Math.max(...ratios),
         ratio_goal_met: ratios.every((r) => r <= RATIO_GOAL),
         q1_files_read: filesRead,
+        // why: the ratios are only as good as the box is quiet; the 1-minute load average when the queries ended
+        load_avg_1m: round(os.loadavg()[0]!, 1),
+        cpus: os.cpus().length,
       });
     } finally {
       native.closeSync();
