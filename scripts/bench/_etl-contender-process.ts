@@ -3,8 +3,10 @@
  * its own, from a cold start, like a `mqs etl` run: not the parent's warm-up or the other contender's leftovers.
  * Receives a ContenderTask over IPC, answers with a ContenderResult and exits.
  *   ours       runEtl (extract → transform → load → publish) and the writer's close (its checkpoint), timed together
- *   reference  the same requests (same headers: gzip), each body written as received (`.json.gz`) and handed to
- *              DuckDB's read_json, 100 files a statement, wall → UTC with ICU, into a table on disk, then CHECKPOINT
+ *   reference  the same requests (same headers: gzip), each body written as received (`.json.gz`) and staged by
+ *              DuckDB's read_json, 100 files a statement (wall → UTC, session date, bar length, checks), then the
+ *              same lake in DuckDB's SQL: dedupe against stored files, one sorted zstd file a month, manifest
+ *              (scripts/bench/_reference-lake.ts)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { countersOf } from '../../etl/pipeline/fmp-connection.ts';
 import type { PlannedWindow } from '../../etl/pipeline/plan.ts';
 import { ETL_WRITER_MEMORY, runEtl } from '../../etl/pipeline/run-etl.ts';
 import { openWarehouseWriter } from '../../etl/publish/warehouse-writer.ts';
+import { createReferenceStaging, publishReferenceLake, stageBodies } from './_reference-lake.ts';
 
 export type ContenderTask =
   | {
@@ -144,24 +147,12 @@ async function runReference(task: Extract<ContenderTask, { kind: 'reference' }>)
   const started = performance.now();
   const instance = await DuckDBInstance.create(path.join(task.dir, 'ref.duckdb'));
   const con = await instance.connect();
-  await con.run("set TimeZone = 'UTC'");
-  await con.run(
-    'create table ref_bars (symbol varchar, interval varchar, bar_start_at timestamptz, open double, high double, low double, close double, volume bigint)',
-  );
+  await createReferenceStaging(con);
   let pendingFiles: string[] = [];
   let loading: Promise<unknown> = Promise.resolve();
   const flush = (files: string[]) => {
     if (files.length === 0) return;
-    const list = files.map((f) => `'${f}'`).join(', ');
-    loading = loading.then(() =>
-      con.run(
-        `insert into ref_bars
-         select split_part(parse_filename(filename, true), '__', 1), '1min',
-                timezone('America/New_York', strptime(date, '%Y-%m-%d %H:%M:%S')), open, high, low, close, volume
-         from read_json([${list}], format = 'array', filename = true, compression = 'auto_detect',
-           columns = {date: 'VARCHAR', open: 'DOUBLE', low: 'DOUBLE', high: 'DOUBLE', close: 'DOUBLE', volume: 'BIGINT'})`,
-      ),
-    );
+    loading = loading.then(() => stageBodies(con, files, '1min', 1));
   };
   let next = 0;
   let requests = 0;
@@ -190,8 +181,7 @@ async function runReference(task: Extract<ContenderTask, { kind: 'reference' }>)
   await Promise.all(Array.from({ length: task.concurrency }, worker));
   flush(pendingFiles);
   await loading;
-  await con.run('checkpoint');
-  const rows = Number((await con.runAndReadAll('select count(*) from ref_bars')).getRowsJS()[0]![0]);
+  const { rows } = await publishReferenceLake(con, path.join(task.dir, 'lake'));
   con.closeSync();
   instance.closeSync();
   const seconds = (performance.now() - started) / 1000;

@@ -2,9 +2,12 @@
  * ETL benchmark against the in-process simulator, in one run:
  *  1. backfill: N tickers × a month of 1-minute bars with no rate limit, through `runEtl` (extract → transform →
  *     load → publish) and the writer's close. Reference: the same requests (same headers, so gzip bodies) over the
- *     same HTTP pool size, each body written to a file as received and handed to DuckDB's own `read_json` (100
- *     files per statement, wall → UTC with ICU) into a table on disk, then CHECKPOINT. Each contender runs in a
- *     fresh process (scripts/bench/_etl-contender-process.ts): its peak RSS is its own, from a cold start.
+ *     same HTTP pool size, each body written to a file as received and staged by DuckDB's own `read_json` (100
+ *     files per statement: wall → UTC with ICU, New York session date, bar length, the same checks), then the same
+ *     lake in DuckDB's SQL: anti-join against the stored files, one sorted zstd file per month with the lake's
+ *     COPY options, temp name + rename, manifest (scripts/bench/_reference-lake.ts). Both lakes are checked to
+ *     hold the same bars. Each contender runs in a fresh process (scripts/bench/_etl-contender-process.ts): its
+ *     peak RSS is its own, from a cold start.
  *  2. rate: the pipeline with the Ultimate limit (3,000/min) and 250 ms latency on one-session 5-minute windows of
  *     the same month (8,000 small requests, well past the limiter's one-minute window); efficiency = mean requests
  *     per sliding minute after the first minute / limit.
@@ -25,47 +28,15 @@ import { Pool } from 'undici';
 import type { IntradayInterval } from '../../etl/core/intervals.ts';
 import type { EtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { cutWindows, type PlannedWindow, planWindows } from '../../etl/pipeline/plan.ts';
-import { DEFAULT_INTRADAY_CAPS, type SimStats, type SimulatorOptions } from '../../etl/sim/simulator.ts';
+import { DEFAULT_INTRADAY_CAPS } from '../../etl/sim/simulator.ts';
 import {
   CLIENT_HEADERS,
   type ContenderResult,
   type ContenderTask,
   chartPath,
 } from './_etl-contender-process.ts';
-
-/** The simulator in a child process (scripts/bench/_sim-process.ts). */
-interface SimChild {
-  url: string;
-  apiKey: string;
-  configure(patch: Partial<SimulatorOptions>): void;
-  reset(): void;
-  stats(): Promise<SimStats>;
-  close(): void;
-}
-
-async function startSimChild(): Promise<SimChild> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '_sim-process.ts');
-  const child = fork(script, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const { url, apiKey } = await new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { url: string; apiKey: string }));
-    child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`)));
-  });
-  return {
-    url,
-    apiKey,
-    configure: (patch) => child.send({ configure: patch }),
-    reset: () => child.send({ reset: true }),
-    stats: () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { stats: SimStats }).stats));
-        child.send({ stats: true });
-      }),
-    close: () => child.disconnect(),
-  };
-}
+import { checkSameBars } from './_reference-lake.ts';
+import { type SimChild, startSimChild } from './_sim-child.ts';
 
 type Sim = Pick<SimChild, 'url' | 'apiKey'>;
 
@@ -208,6 +179,7 @@ export default async function run(args: string[]): Promise<void> {
     );
     if (ref.rows !== ours.rows)
       throw new Error(`row counts differ: ours ${ours.rows}, reference ${ref.rows}`);
+    await checkSameBars(path.join(root, 'ours'), path.join(root, 'ref', 'lake'));
 
     let rate: Record<string, number> = {};
     if (!values['skip-rate']) {

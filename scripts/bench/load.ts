@@ -5,7 +5,10 @@
  *             overlapping the parse of the next batch) → publish
  * why the default batch is 128 windows (≈241k bars): a commit of at least one DuckDB row group (122,880 rows) is
  * written straight into the table file; a smaller one goes through the WAL and is written again by a checkpoint.
- *   reference DuckDB's read_json over the same files into a table (wall → UTC with ICU), then CHECKPOINT
+ *   reference the same job in DuckDB's own SQL on the same files (scripts/bench/_reference-lake.ts): read_json with
+ *             explicit columns → UTC (ICU) and New York session date, bar length, the same checks → a temp table
+ *             → per month: anti-join against the stored lake files, one zstd file sorted by (symbol, time) with
+ *             publish-lake.ts's COPY options, temp name + rename → manifest.json (rename)
  * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 128] [--memory-limit-mb 48] [--merge-memory-limit-mb 96]
  * The last line is JSON: rows, ours_rows_per_s, ref_rows_per_s, ratio, peak_rss_mb, lake_bytes_per_bar, …
  */
@@ -16,6 +19,12 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
 import type { ParsedBatch, ParseRequest, ParseWorkerData } from './_load-parse-worker.ts';
+import {
+  checkSameBars,
+  createReferenceStaging,
+  publishReferenceLake,
+  stageBodies,
+} from './_reference-lake.ts';
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -189,32 +198,36 @@ export default async function run(args: string[]): Promise<void> {
     ).filter((f) => f.endsWith('.parquet')).length;
     say(`ours: ${rows} rows in ${oursS.toFixed(2)} s, ${lakeFiles} lake files, ${lakeBarsBytes} bytes`);
 
-    // Reference: DuckDB's own read_json into a table in a fresh file.
-    const refFile = path.join(root, 'ref.duckdb');
+    // Reference: the same job in DuckDB's own SQL (scripts/bench/_reference-lake.ts): read_json → UTC and
+    // session → dedupe against the stored lake → one sorted zstd file per month → manifest.
+    const refDir = path.join(root, 'ref');
+    fs.mkdirSync(refDir);
+    const refLakeDir = path.join(refDir, 'lake');
     const refStart = performance.now();
-    const instance = await DuckDBInstance.create(refFile);
+    const instance = await DuckDBInstance.create(path.join(refDir, 'ref.duckdb'));
     let refRows = 0;
+    let refFiles = 0;
     try {
       const con = await instance.connect();
-      await con.run("set TimeZone = 'UTC'");
-      const result = await con.runAndReadAll(
-        `create table ref_bars as
-         select split_part(parse_filename(filename, true), '__', 1) as symbol,
-                timezone('America/New_York', strptime(date, '%Y-%m-%d %H:%M:%S')) as bar_start_at,
-                open, high, low, close, volume
-         from read_json('${path.join(bodiesDir, '*.json')}', format = 'array', filename = true,
-           columns = {date: 'VARCHAR', open: 'DOUBLE', low: 'DOUBLE', high: 'DOUBLE', close: 'DOUBLE', volume: 'BIGINT'})`,
+      await createReferenceStaging(con);
+      await stageBodies(
+        con,
+        bodies.map((b) => b.file),
+        '1min',
+        1,
       );
-      void result;
-      await con.run('checkpoint');
-      refRows = Number((await con.runAndReadAll('select count(*) from ref_bars')).getRowsJS()[0]![0]);
+      const published = await publishReferenceLake(con, refLakeDir);
+      refRows = published.rows;
+      refFiles = published.files.length;
       con.closeSync();
     } finally {
       instance.closeSync();
     }
     const refS = (performance.now() - refStart) / 1000;
-    say(`reference: ${refRows} rows in ${refS.toFixed(2)} s`);
+    const refLakeBytes = dirBytes(refLakeDir);
+    say(`reference: ${refRows} rows in ${refS.toFixed(2)} s, ${refFiles} lake files, ${refLakeBytes} bytes`);
     if (refRows !== rows) throw new Error(`row counts differ: ours ${rows}, reference ${refRows}`);
+    await checkSameBars(warehouseDir, refLakeDir);
 
     const report = {
       rows,
@@ -231,6 +244,8 @@ export default async function run(args: string[]): Promise<void> {
       peak_rss_mb_with_reference: peakRssMb(),
       lake_files: lakeFiles,
       lake_bytes_per_bar: Math.round((lakeBarsBytes / rows) * 100) / 100,
+      ref_lake_files: refFiles,
+      ref_lake_bytes_per_bar: Math.round((refLakeBytes / rows) * 100) / 100,
       quarantined,
       batch_windows: batchSize,
       memory_limit_mb: Number(values['memory-limit-mb']),
