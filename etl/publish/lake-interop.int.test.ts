@@ -69,7 +69,7 @@ describe('the lake is plain Parquet another engine reads', () => {
       expect(polars.map((r) => [r.symbol, Number(r.n), Number(r.v)])).toEqual(
         duck.map((r) => [r.symbol, Number(r.n), Number(r.v)]),
       );
-      polars.forEach((r, i) => expect(Number(r.c)).toBeCloseTo(Number(duck[i]!.c), 6));
+      for (const [i, r] of polars.entries()) expect(Number(r.c)).toBeCloseTo(Number(duck[i]!.c), 6);
       expect(duck.map((r) => Number(r.n))).toEqual([3900, 3900, 3900]);
     } finally {
       reader.close();

@@ -9,7 +9,7 @@
  *  publish per touched (interval, New York month): the bars not already stored with the same values (anti-join
  *          against the partition's files listed by the lake manifest; nothing on a fresh warehouse, but the SQL
  *          does it), plus the stored bars they do not replace, written as ONE zstd Parquet file sorted by
- *          (symbol, bar_start_at) with publish-lake.ts's COPY options and columns, under a temp name, then
+ *          (symbol, bar_start_at) with the writer's COPY options (PARQUET_OPTIONS) and columns, under a temp name, then
  *          renamed; then `lake/manifest.json` (version; per file path, rows, bytes, min/max symbol and
  *          bar_start_at, from COPY … RETURN_STATS) written to a temp name and renamed into place.
  * Not done (ours does): dropping exact duplicate bars within one body (the simulator sends none), quarantining
@@ -18,25 +18,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { lakeSource } from '../../etl/publish/lake-sources.ts';
+import { PARQUET_OPTIONS } from '../../etl/publish/lake-transaction.ts';
 import { openWarehouseReader } from '../../etl/publish/warehouse-reader.ts';
 
-/** etl/publish/publish-lake.ts's PARQUET_OPTIONS (not exported there; keep the two equal). */
-export const REFERENCE_PARQUET_OPTIONS =
-  'format parquet, compression zstd, row_group_size 262144, dictionary_size_limit 4096';
+/** The writer's COPY options: the same file format as ours. */
+export const REFERENCE_PARQUET_OPTIONS = PARQUET_OPTIONS;
 
-/** The lake file columns, in publish-lake.ts's order. */
-const COLUMNS = [
-  ['symbol', 'VARCHAR'],
-  ['bar_start_at', 'TIMESTAMPTZ'],
-  ['bar_seconds', 'SMALLINT'],
-  ['session_date', 'DATE'],
-  ['open', 'DOUBLE'],
-  ['high', 'DOUBLE'],
-  ['low', 'DOUBLE'],
-  ['close', 'DOUBLE'],
-  ['volume', 'BIGINT'],
-  ['load_id', 'BIGINT'],
-] as const;
+/** The lake file columns, as LAKE_SOURCES declares them. */
+const COLUMNS = lakeSource('bars').columns;
 const COLUMN_LIST = COLUMNS.map(([c]) => c).join(', ');
 
 const INTERVAL_SECONDS: Record<string, number> = {

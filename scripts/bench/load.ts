@@ -8,7 +8,7 @@
  *   reference the same job in DuckDB's own SQL on the same files (scripts/bench/_reference-lake.ts): read_json with
  *             explicit columns → UTC (ICU) and New York session date, bar length, the same checks → a temp table
  *             → per month: anti-join against the stored lake files, one zstd file sorted by (symbol, time) with
- *             publish-lake.ts's COPY options, temp name + rename → manifest.json (rename)
+ *             the writer's COPY options, temp name + rename → manifest.json (rename)
  * Usage: npm run bench -- load [--json] [--symbols 280] [--from 2024-02-01] [--to 2024-02-29] [--batch 128] [--memory-limit-mb 48] [--merge-memory-limit-mb 96]
  * The last line is JSON: rows, ours_rows_per_s, ref_rows_per_s, ratio, peak_rss_mb, lake_bytes_per_bar, …
  */
