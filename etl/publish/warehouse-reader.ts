@@ -7,7 +7,13 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { UsageError } from '../core/errors.ts';
-import { readWarehouseSnapshot, snapshotRelation, type WarehouseSnapshot } from './warehouse-snapshot.ts';
+import { sandboxConnection } from './reader-sandbox.ts';
+import {
+  allSnapshotFiles,
+  readWarehouseSnapshot,
+  snapshotRelation,
+  type WarehouseSnapshot,
+} from './warehouse-snapshot.ts';
 import { createViews } from './warehouse-views.ts';
 
 /**
@@ -29,7 +35,8 @@ export interface WarehouseReader {
 
 /**
  * Opens a reader over the warehouse's current snapshot. Works on an empty or missing lake (views then return no
- * rows). Takes no lock and never waits for a writer. Session time zone is UTC.
+ * rows). Takes no lock and never waits for a writer. Session time zone is UTC. Sandboxed: reads the snapshot's
+ * files only, writes nothing, settings locked.
  */
 export async function openWarehouseReader(warehouseDir: string): Promise<WarehouseReader> {
   const snapshot = readWarehouseSnapshot(warehouseDir);
@@ -50,6 +57,8 @@ export async function openWarehouseReader(warehouseDir: string): Promise<Warehou
     // queries skip re-reading and re-parsing every file's metadata.
     await connection.run('set parquet_metadata_cache = true');
     const views = await createViews(connection, snapshotRelation(snapshot));
+    // why: members query through this connection; it reads the snapshot's files and nothing else (reader-sandbox.ts).
+    await sandboxConnection(connection, { allowedPaths: allSnapshotFiles(snapshot), allowedDirectories: [] });
     return {
       query: (sql, values) => connection.runAndReadAll(sql, values),
       connection,

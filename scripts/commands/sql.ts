@@ -37,6 +37,8 @@ const command: CommandModule<object, Args> = {
   handler: async (args) => {
     const { createContext } = await import('../context.ts');
     const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
+    const { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint } =
+      await import('../../etl/publish/reader-sandbox.ts');
     const { UsageError } = await import('../../etl/core/errors.ts');
     const context = createContext();
     const { config } = context;
@@ -44,8 +46,8 @@ const command: CommandModule<object, Args> = {
     await authorize(context, 'viewer', 'sql');
     // why: reading never takes the writer lock; the reader is an in-memory DuckDB over the published lake.
     const reader = await openWarehouseReader(config.warehouseDir);
-    const run = async (sql: string): Promise<string> => {
-      const result = await reader.query(sql);
+    // why: a member's SQL runs in the sandboxed reader, and only statements the engine types as reads run.
+    const format = (result: Awaited<ReturnType<typeof runReadOnlyStatement>>): string => {
       if (args.json) return JSON.stringify(result.getRowObjectsJson());
       // why: DuckDB's own text form for people (intervals as 00:01:00, timestamps with their offset).
       const rows = result
@@ -59,10 +61,16 @@ const command: CommandModule<object, Args> = {
       if (args.query !== undefined) {
         if (args.query.trim() === '')
           throw new UsageError('the query is empty: pass SQL such as "from bars limit 5"');
+        const query = args.query;
         try {
-          process.stdout.write(`${await run(args.query)}\n`);
+          const result = await runReadOnlyStatement(reader.connection, query);
+          process.stdout.write(`${format(result)}\n`);
         } catch (error) {
-          throw new UsageError(`query failed: ${(error as Error).message}`, { cause: error });
+          if (error instanceof ReadOnlyStatementError) throw error;
+          const hint = sandboxHint(error);
+          throw new UsageError(`query failed: ${(error as Error).message}${hint ? `\n(${hint})` : ''}`, {
+            cause: error,
+          });
         }
         return;
       }
@@ -85,9 +93,13 @@ const command: CommandModule<object, Args> = {
         const complete = /;\s*$/.test(line) || (line.trim() === '' && buffer.trim() !== '');
         if (complete && buffer.trim() !== '') {
           try {
-            process.stdout.write(`${await run(buffer)}\n`);
+            // why: several statements on one line run one at a time, each typed just before it runs.
+            const statements = await extractReadOnlyStatements(reader.connection, buffer);
+            for (let i = 0; i < statements.count; i++)
+              process.stdout.write(`${format(await statements.run(i))}\n`);
           } catch (error) {
-            process.stdout.write(`error: ${(error as Error).message}\n`);
+            const hint = sandboxHint(error);
+            process.stdout.write(`error: ${(error as Error).message}${hint ? `\n(${hint})` : ''}\n`);
           }
           buffer = '';
         } else if (buffer.trim() === '') buffer = '';
