@@ -65,6 +65,26 @@ export async function copyFileHashed(from: string, to: string): Promise<{ size: 
   return { size, sha256: hash.digest('hex') };
 }
 
+/**
+ * Why a manifest entry's path cannot be trusted, or undefined when it can: a path must be relative,
+ * `/`-separated, without empty, `.` or `..` segments, backslashes or NUL, and resolve inside `baseDir`
+ * (the snapshot on verify, the warehouse on restore). A manifest is read from disk and may have been crafted.
+ */
+export function unsafeManifestPath(relative: unknown, baseDir: string): string | undefined {
+  if (typeof relative !== 'string' || relative === '') return 'the path is empty or not a string';
+  if (relative.includes('\0')) return 'the path holds a NUL byte';
+  if (path.posix.isAbsolute(relative) || path.win32.isAbsolute(relative) || /^[A-Za-z]:/.test(relative))
+    return 'the path is absolute';
+  if (relative.includes('\\')) return 'the path holds a backslash';
+  const segments = relative.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..'))
+    return 'the path has an empty, "." or ".." segment';
+  const base = path.resolve(baseDir);
+  const resolved = path.resolve(base, ...segments);
+  if (!resolved.startsWith(base + path.sep)) return `the path resolves outside ${base}`;
+  return undefined;
+}
+
 /** Reads a snapshot's manifest; a missing or unreadable one is a CliError naming the folder. */
 export function readManifest(snapshotDir: string): BackupManifest {
   const file = path.join(snapshotDir, MANIFEST_FILE);

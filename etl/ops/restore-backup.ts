@@ -5,12 +5,12 @@ import { LockedError, UsageError, WorkFailedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { acquireAllWriterLocks } from './all-writer-locks.ts';
 import { AUDIT_FILE } from './audit-log.ts';
-import { type BackupManifest, copyFileHashed, readManifest } from './backup-manifest.ts';
-import { defaultBackupsDir } from './backup-paths.ts';
+import { type BackupManifest, copyFileHashed, readManifest, unsafeManifestPath } from './backup-manifest.ts';
+import { defaultBackupsDir, SNAPSHOT_ID } from './backup-paths.ts';
 import { listBackups } from './list-backups.ts';
 import { MEMBERS_FILE } from './member-store.ts';
 import { verifyBackup } from './verify-backup.ts';
-import { warehouseStateEntries } from './warehouse-files.ts';
+import { isTransientEntry, warehouseStateEntries } from './warehouse-files.ts';
 
 export interface RestoreBackupOptions {
   /** Absolute warehouse folder (config.warehouseDir); created if it is gone. */
@@ -44,7 +44,12 @@ export interface RestoreResult {
  * The audit log is append-only history and is never rolled back.
  */
 export async function restoreBackup(options: RestoreBackupOptions): Promise<RestoreResult> {
-  const { warehouseDir, id, log, clock } = options;
+  const { id, log, clock } = options;
+  const warehouseDir = path.resolve(options.warehouseDir);
+  if (!SNAPSHOT_ID.test(id))
+    throw new UsageError(
+      `${JSON.stringify(id)} is not a snapshot id (like 20261126T231500Z): mqs backup list shows them`,
+    );
   const backupsDir = path.resolve(options.backupsDir ?? defaultBackupsDir(warehouseDir));
   const snapshotDir = path.join(backupsDir, id);
   if (!fs.existsSync(path.join(snapshotDir))) {
@@ -59,6 +64,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
       `snapshot ${id} failed verification, nothing was changed: ${verification.problems.slice(0, 5).join('; ')}`,
     );
   const manifest = readManifest(snapshotDir);
+  refuseEntriesOutsideTheWarehouse(manifest, warehouseDir, backupsDir);
 
   fs.mkdirSync(warehouseDir, { recursive: true });
   let locks: Awaited<ReturnType<typeof acquireAllWriterLocks>>;
@@ -70,11 +76,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
     throw error;
   }
   try {
-    const leftover = fs.readdirSync(warehouseDir).find((n) => n.startsWith('.restore-'));
-    if (leftover)
-      throw new WorkFailedError(
-        `${path.join(warehouseDir, leftover)} is left from an interrupted restore: check what it holds, move it away, then run again`,
-      );
+    clearLeftovers(warehouseDir, log);
     const staging = path.join(warehouseDir, `.restore-${id}-staging`);
     const aside = path.join(warehouseDir, `.restore-${id}-replaced`);
 
@@ -126,14 +128,25 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
           throw new WorkFailedError(`after the swap ${file.path} has ${size} bytes, not ${file.size}`);
       }
     } catch (error) {
+      let undone = true;
       for (const step of undo.reverse()) {
         try {
           step();
         } catch (undoError) {
+          undone = false;
           log.error({ err: undoError, aside }, 'could not move a replaced entry back; it is kept aside');
         }
       }
+      // why: a failed restore leaves nothing behind (a leftover folder would block the next restore); only what
+      // could not be moved back stays aside, and the error says where.
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (undone) fs.rmSync(aside, { recursive: true, force: true });
       log.error({ err: error, id }, 'restore failed and was rolled back');
+      if (!undone)
+        throw new WorkFailedError(
+          `restore of ${id} failed (${(error as Error).message}) and could not move every replaced entry back: they are in ${aside}; move them into ${warehouseDir}, then remove that folder`,
+          { cause: error },
+        );
       throw error;
     }
     // 4. Done: the replaced state is no longer needed.
@@ -143,5 +156,50 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
     return { manifest, replaced: swapped, keptLive };
   } finally {
     locks.release();
+  }
+}
+
+/**
+ * Refuses, before anything is written, a manifest entry that would land outside the warehouse or on a folder a
+ * restore must not replace (snapshots, logs, locks, a restore's own staging), naming the entry.
+ */
+function refuseEntriesOutsideTheWarehouse(
+  manifest: BackupManifest,
+  warehouseDir: string,
+  backupsDir: string,
+): void {
+  for (const [index, file] of manifest.files.entries()) {
+    const name = `manifest entry ${index + 1} ${JSON.stringify(file.path)}`;
+    const unsafe = unsafeManifestPath(file.path, warehouseDir);
+    if (unsafe) throw new WorkFailedError(`snapshot ${manifest.id}: ${name}: ${unsafe}; nothing was changed`);
+    const top = file.path.split('/')[0]!;
+    const topAbsolute = path.join(warehouseDir, top);
+    if (isTransientEntry(top) || `${backupsDir}${path.sep}`.startsWith(`${topAbsolute}${path.sep}`))
+      throw new WorkFailedError(
+        `snapshot ${manifest.id}: ${name}: ${top} is not warehouse state (snapshots, logs, locks, restores) and is never replaced; nothing was changed`,
+      );
+  }
+}
+
+/**
+ * A `.restore-*` folder found while we hold every writer lock is left by a restore that crashed. Its staging
+ * copy is only a copy of a snapshot: removed. Entries it moved aside are the warehouse's earlier state: never
+ * removed silently; refused with the commands that finish or undo the interrupted restore.
+ */
+function clearLeftovers(warehouseDir: string, log: Logger): void {
+  for (const name of fs
+    .readdirSync(warehouseDir)
+    .filter((n) => n.startsWith('.restore-'))
+    .sort()) {
+    const leftover = path.join(warehouseDir, name);
+    const held = fs.statSync(leftover).isDirectory() ? fs.readdirSync(leftover) : [];
+    if (name.endsWith('-replaced') && held.length > 0)
+      throw new WorkFailedError(
+        `${leftover} holds ${held.join(', ')}, moved aside by a restore that was interrupted: the warehouse may be part old, part snapshot. ` +
+          `To finish that restore, remove it and restore again: rm -rf '${leftover}' && mqs restore ID; ` +
+          `to undo it, move its entries back into ${warehouseDir} first`,
+      );
+    fs.rmSync(leftover, { recursive: true, force: true });
+    log.warn({ leftover }, 'removed the staging folder of an interrupted restore');
   }
 }

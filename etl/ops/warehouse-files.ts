@@ -22,7 +22,7 @@ function holdsSnapshots(dir: string): boolean {
  * Top-level entries of the warehouse folder that are not part of its state: snapshots themselves, per-command
  * logs, writer lock files, and the staging/aside folders of a restore in progress.
  */
-function isTransient(name: string): boolean {
+export function isTransientEntry(name: string): boolean {
   return (
     name === 'backups' ||
     name === 'logs' ||
@@ -45,7 +45,7 @@ export function warehouseStateEntries(warehouseDir: string, exclude: string[] = 
     .readdirSync(warehouseDir)
     .filter(
       (name) =>
-        !isTransient(name) &&
+        !isTransientEntry(name) &&
         !excluded.has(path.resolve(warehouseDir, name)) &&
         !holdsSnapshots(path.join(warehouseDir, name)),
     )

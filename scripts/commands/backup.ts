@@ -23,6 +23,19 @@ async function backupsDirOf(option: string | undefined, warehouseDir: string): P
   return option ? path.resolve(option) : defaultBackupsDir(warehouseDir);
 }
 
+/**
+ * why: yargs hands a subcommand the options of `mqs backup` itself, so `mqs backup verify --to X` used to run
+ * and ignore --to; a flag of the snapshot command given to list or verify is bad usage.
+ */
+function refuseBackupFlags(args: object, subcommand: string): void {
+  const given = args as { to?: unknown; wait?: unknown };
+  for (const flag of ['to', 'wait'] as const)
+    if (given[flag] !== undefined)
+      throw new UsageError(
+        `--${flag} belongs to mqs backup (taking a snapshot), not to mqs backup ${subcommand}: drop it (--dir names the folder of the snapshots)`,
+      );
+}
+
 const list: CommandModule<object, ListArgs> = {
   command: 'list',
   describe: 'list the snapshots (admin)',
@@ -34,6 +47,7 @@ const list: CommandModule<object, ListArgs> = {
       })
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
+    refuseBackupFlags(args, 'list');
     const ctx = createContext();
     const { authorize } = await import('../../etl/ops/authorize.ts');
     const { listBackups } = await import('../../etl/ops/list-backups.ts');
@@ -64,6 +78,7 @@ const verify: CommandModule<object, VerifyArgs> = {
       })
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
+    refuseBackupFlags(args, 'verify');
     const ctx = createContext({ logFileName: 'backup.log' });
     const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { listBackups } = await import('../../etl/ops/list-backups.ts');
@@ -126,8 +141,7 @@ const command: CommandModule<object, CreateArgs> = {
       })
       .option('wait', {
         type: 'number',
-        default: 60,
-        describe: 'seconds to wait for a running writer (ETL, books, members) to finish',
+        describe: 'seconds to wait for a running writer (ETL, books, members) to finish (default 60)',
       })
       .option('json', {
         type: 'boolean',
