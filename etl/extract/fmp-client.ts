@@ -158,6 +158,8 @@ export interface FmpClientStats {
     waitMs: number;
     pauses: number;
     rateLowerings: number;
+    /** Times a lowered rate climbed back after a clean window. */
+    rateRaisings: number;
   };
   breaker: { state: BreakerState; opens: number; probes: number };
 }
@@ -398,6 +400,7 @@ class FmpHttpClient implements FmpClient {
         waitMs: limiter.waitMs,
         pauses: limiter.pauses,
         rateLowerings: limiter.rateLowerings,
+        rateRaisings: limiter.rateRaisings,
       },
       breaker: { state: breaker.state, opens: breaker.opens, probes: breaker.probes },
     };

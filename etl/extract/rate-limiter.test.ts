@@ -188,6 +188,76 @@ describe('RateLimiter', () => {
     expect(maxStartsInAnyWindow(starts, 60_000)).toBeLessThanOrEqual(12);
   });
 
+  /**
+   * Workers that keep the limiter busy like a fetch loop: each takes a slot, waits `latencyMs` for the answer,
+   * reports it as a 429 or accepted as `answer(n, now)` says (n counts answers from 0), frees the slot.
+   */
+  function drive(limiter: RateLimiter, clock: ManualClock, answer: (n: number, now: number) => '429' | 'ok') {
+    const starts: number[] = [];
+    let answers = 0;
+    let stopped = false;
+    const worker = async () => {
+      while (!stopped) {
+        const release = await limiter.acquire();
+        starts.push(clock.now());
+        await clock.sleep(250);
+        if (answer(answers++, clock.now()) === '429') limiter.noteRateLimited();
+        else limiter.noteAccepted();
+        release();
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    return {
+      starts,
+      stop: async () => {
+        stopped = true;
+        limiter.close();
+        await Promise.allSettled(workers);
+      },
+    };
+  }
+
+  it('climbs back to the plan after a burst of 429s once answers are clean, never above it', async () => {
+    const clock = new ManualClock();
+    const { log, lines } = capturingLogger();
+    const limiter = new RateLimiter({ limitPerMin: 100, concurrency: 4, clock, log, random: () => 0.5 });
+    const t0 = clock.now();
+    // a burst: every answer in the first 20 s is a 429 (the server's limit was briefly lower), then clean
+    const run = drive(limiter, clock, (_, now) => (now - t0 < 20_000 ? '429' : 'ok'));
+    const limits: number[] = [];
+    for (let minute = 0; minute < 12; minute++) {
+      for (let step = 0; step < 600; step++) await clock.advance(100);
+      limits.push(limiter.stats().limitPerMin);
+    }
+    const stats = limiter.stats();
+    const last = clock.now();
+    await run.stop();
+    expect(Math.min(...limits)).toBeLessThan(100);
+    expect(stats).toMatchObject({ limitPerMin: 100, configuredLimitPerMin: 100 });
+    expect(stats.rateLowerings).toBeGreaterThanOrEqual(1);
+    expect(stats.rateRaisings).toBeGreaterThanOrEqual(1);
+    // climbing, one step a clean window, never above the plan
+    for (let i = 1; i < limits.length; i++) expect(limits[i]!).toBeGreaterThanOrEqual(limits[i - 1]!);
+    expect(maxStartsInAnyWindow(run.starts, 60_000)).toBeLessThanOrEqual(100);
+    // the rate is the plan's again: the last full window started the plan's limit
+    expect(run.starts.filter((t) => t > last - 60_000).length).toBe(100);
+    expect(lines().some((l) => String(l.msg).includes('raising the rate limit'))).toBe(true);
+  });
+
+  it('pauses on a stray 429 but keeps the plan when 429s do not come in a row', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ limitPerMin: 100, concurrency: 4, clock, log: silentLogger() });
+    // every 50th answer is a 429 (2%), never two in a row
+    const run = drive(limiter, clock, (n) => (n % 50 === 49 ? '429' : 'ok'));
+    for (let step = 0; step < 5 * 600; step++) await clock.advance(100);
+    const stats = limiter.stats();
+    const last = clock.now();
+    await run.stop();
+    expect(stats.pauses).toBeGreaterThan(5);
+    expect(stats).toMatchObject({ limitPerMin: 100, rateLowerings: 0 });
+    expect(run.starts.filter((t) => t > last - 60_000).length).toBeGreaterThanOrEqual(95);
+  });
+
   it('drops a waiter whose signal aborts, without counting a start', async () => {
     const clock = new ManualClock();
     const limiter = new RateLimiter({ limitPerMin: 1, concurrency: 1, clock, log: silentLogger() });

@@ -86,6 +86,11 @@ export interface RateLimiterOptions {
   pauseMaxMs?: number;
   /** Random source in [0, 1) for jitter; tests pass a fixed one. Default Math.random. */
   random?: () => number;
+  /**
+   * Share of the configured limit added back per clean window after the rate was lowered. Default 0.1: from
+   * half the plan back to all of it in five clean minutes.
+   */
+  recoveryStepShare?: number;
 }
 
 export interface RateLimiterStats {
@@ -106,6 +111,8 @@ export interface RateLimiterStats {
   pauses: number;
   /** Times the rate was lowered because 429s recurred below it. */
   rateLowerings: number;
+  /** Times a lowered rate was raised again after a clean window. */
+  rateRaisings: number;
   /** Epoch ms until which starts are paused, or 0. */
   pausedUntil: number;
   active: number;
@@ -142,11 +149,15 @@ export class RateLimiter {
   private active = 0;
   private pausedUntil = 0;
   private consecutive429 = 0;
-  private readonly recent429: number[] = [];
+  /** 429 answers since the last accepted answer or the last lowering. */
+  private run429 = 0;
+  /** When the limit last changed (lowered or raised); a raise waits one window after it. */
+  private lastRateChangeAt = Number.NEGATIVE_INFINITY;
+  private readonly recoveryStep: number;
   private timer: AbortController | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private closed = false;
-  private counters = { started: 0, waits: 0, waitMs: 0, pauses: 0, rateLowerings: 0 };
+  private counters = { started: 0, waits: 0, waitMs: 0, pauses: 0, rateLowerings: 0, rateRaisings: 0 };
 
   constructor(options: RateLimiterOptions) {
     if (!(options.limitPerMin >= 1)) throw new RangeError('limitPerMin must be at least 1');
@@ -163,6 +174,10 @@ export class RateLimiter {
     this.limitPerDay = options.limitPerDay;
     this.concurrency = Math.floor(options.concurrency);
     this.minuteRing = new StartRing(this.limitPerMin);
+    this.recoveryStep = Math.max(
+      1,
+      Math.ceil(this.configuredLimitPerMin * (options.recoveryStepShare ?? 0.1)),
+    );
     this.dayRing = options.limitPerDay ? new StartRing(options.limitPerDay) : undefined;
   }
 
@@ -200,8 +215,8 @@ export class RateLimiter {
 
   /**
    * Reports a 429 `Limit Reach`: pauses every start with exponential backoff and jitter (or `retryAfterMs` when
-   * the server sent one) and, when 429s recur within a window although we stay under our limit, lowers the limit.
-   * Returns the pause, ms.
+   * the server sent one) and, when 429s recur (two answers in a row, no accepted one between) although we stay
+   * under our limit, lowers the limit. Returns the pause, ms.
    */
   noteRateLimited(retryAfterMs?: number): number {
     const now = this.clock.now();
@@ -218,13 +233,13 @@ export class RateLimiter {
       'fmp rate limit hit: pausing all requests',
     );
 
-    while (this.recent429.length > 0 && this.recent429[0]! < now - this.windowMs) this.recent429.shift();
-    this.recent429.push(now);
+    this.run429 += 1;
     const startsInWindow = this.minuteRing.countSince(now - this.windowMs);
-    // why: a second 429 within one window while we stay at or under our limit means the server's limit is lower
-    // than ours (another client on the key, or a smaller plan); back off to 90% of what we actually sent, but by
-    // at most half at a time, since a few starts say little about the server's limit.
-    if (this.recent429.length >= 2 && startsInWindow >= 1 && startsInWindow <= this.limitPerMin) {
+    // why: a server limit below ours rejects every request until its window frees, so its 429s come in a row; a
+    // stray 429 (FMP sends some at any rate) is followed by accepted answers and only pauses. Lowering on any two
+    // 429s within a window took a run with 2% stray 429s from 3000/min down to 99/min. When they recur while we
+    // stay at or under our limit, back off to 90% of what we actually sent, by at most half at a time.
+    if (this.run429 >= 2 && startsInWindow >= 1 && startsInWindow <= this.limitPerMin) {
       const lowered = Math.max(
         1,
         Math.ceil(this.limitPerMin / 2),
@@ -240,19 +255,40 @@ export class RateLimiter {
           },
           'fmp 429s recur below our rate: lowering the rate limit',
         );
-        this.limitPerMin = lowered;
-        this.minuteRing.resize(lowered);
+        this.setLimit(lowered, now);
         this.counters.rateLowerings += 1;
-        this.recent429.length = 0;
+        this.run429 = 0;
       }
     }
     this.pump();
     return pauseMs;
   }
 
-  /** Reports an answer that was not a 429: the backoff starts over. */
+  /**
+   * Reports an answer that was not a 429: the backoff starts over, and a lowered limit climbs back by
+   * `recoveryStepShare` of the configured one per window without a lowering (additive increase), never above
+   * the configured limit.
+   */
   noteAccepted(): void {
     this.consecutive429 = 0;
+    this.run429 = 0;
+    if (this.limitPerMin >= this.configuredLimitPerMin) return;
+    const now = this.clock.now();
+    if (now - this.lastRateChangeAt < this.windowMs) return;
+    const raised = Math.min(this.configuredLimitPerMin, this.limitPerMin + this.recoveryStep);
+    this.log.info(
+      { fromPerMin: this.limitPerMin, toPerMin: raised, configuredPerMin: this.configuredLimitPerMin },
+      'fmp answers clean for a window: raising the rate limit',
+    );
+    this.setLimit(raised, now);
+    this.counters.rateRaisings += 1;
+    this.pump();
+  }
+
+  private setLimit(limitPerMin: number, now: number): void {
+    this.limitPerMin = limitPerMin;
+    this.minuteRing.resize(limitPerMin);
+    this.lastRateChangeAt = now;
   }
 
   stats(): RateLimiterStats {

@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- client [--json] [--seconds 120] [--limit 300] [--concurrency 8] [--latency 250]`
+ * `npm run bench -- client [--json] [--seconds 120] [--limit 300] [--concurrency 8] [--latency 250] [--spurious-429-share 0.02]`
  *
  * 1. Rate-limit efficiency: the FMP client fetches 1-day 1min windows from the simulator for `--seconds`
  *    (at least 60), the simulator enforcing the same per-minute limit as the client with `--latency` ms added to every
  *    answer. achieved_per_min counts the client's request starts in whole windows from the first start (the most a
  *    sliding-window limit allows there is limit × minutes); efficiency = achieved / limit. 429s come from both sides.
+ *    Then the same with `--spurious-429-share` (default 0.02) of answers turned into FMP's "Limit Reach" by the
+ *    simulator (a 200 with the 429 body) although the limit was kept: spurious_efficiency, goal ≥ 0.85.
  * 2. CPU cost per MB: the same bodies (the same seed and windows, fetched once from an unlimited simulator) decoded and
  *    validated the way the client does (byte parser into columns) against plain JSON.parse, and JSON.parse + zod,
  *    measured with process.cpuUsage in this process, side by side.
@@ -19,7 +21,7 @@ import { addDays, dayOfWeek, type IsoDate } from '../../etl/core/time.ts';
 import { createFmpClient } from '../../etl/extract/fmp-client.ts';
 import { intradayBodySchema, intradayRowsToColumns } from '../../etl/extract/fmp-schemas.ts';
 import { parseIntradayBody } from '../../etl/extract/intraday-parser.ts';
-import { startSimulator } from '../../etl/sim/simulator.ts';
+import { type SimFaults, startSimulator } from '../../etl/sim/simulator.ts';
 
 interface BenchArgs {
   json: boolean;
@@ -28,6 +30,8 @@ interface BenchArgs {
   concurrency: number;
   latencyMs: number;
   cpuBodies: number;
+  /** Share of answers the simulator turns into spurious "Limit Reach" in the second rate run. */
+  spuriousShare: number;
 }
 
 function parseArgs(args: string[]): BenchArgs {
@@ -46,6 +50,7 @@ function parseArgs(args: string[]): BenchArgs {
     concurrency: Math.floor(value('concurrency', 8)),
     latencyMs: value('latency', 250),
     cpuBodies: Math.floor(value('cpu-bodies', 300)),
+    spuriousShare: Math.min(0.5, value('spurious-429-share', 0.02)),
   };
 }
 
@@ -90,20 +95,37 @@ function cpuMsOf(run: () => void): number {
   return (used.user + used.system) / 1000;
 }
 
-export default async function run(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const say = (line: string) => {
-    if (!args.json) process.stdout.write(`${line}\n`);
-  };
-  const progress = (line: string) => process.stderr.write(`${line}\n`);
-  const all = windows();
+interface RateRun {
+  achievedPerMin: number;
+  efficiency: number;
+  startsPerWindow: number[];
+  http429: number;
+  sim429: number;
+  simLimitReach200: number;
+  delivered: number;
+  rows: number;
+  failures: number;
+  retries: number;
+  waits: number;
+  pauses: number;
+  rateLowerings: number;
+  rateRaisings: number;
+  limitPerMinAtEnd: number;
+  parseMsPerMb: number;
+}
 
-  // 1. rate-limit efficiency
-  const sim = await startSimulator({
-    seed: 3,
-    rateLimitPerMin: args.limit,
-    faults: { latencyMs: args.latencyMs },
-  });
+/**
+ * The FMP client fetches 1-day 1min windows from a simulator enforcing `args.limit` per minute, with `faults`, for
+ * whole minutes; achieved = the client's starts per minute in those minutes.
+ */
+async function measureRate(
+  args: BenchArgs,
+  all: Array<{ symbol: string; date: IsoDate }>,
+  label: string,
+  faults: Partial<SimFaults>,
+  progress: (line: string) => void,
+): Promise<RateRun> {
+  const sim = await startSimulator({ seed: 3, rateLimitPerMin: args.limit, faults });
   const log = createLogger({ level: 'warn' });
   const fmp = createFmpClient({
     baseUrl: sim.url,
@@ -129,8 +151,11 @@ export default async function run(argv: string[]): Promise<void> {
   const samplers = Array.from({ length: windowCount }, (_, k) =>
     setTimeout(
       () => {
-        startsPerWindow[k] = fmp.stats().limiter.ratePerMin;
-        progress(`client bench: minute ${k + 1}/${windowCount}: ${startsPerWindow[k]} starts`);
+        const limiter = fmp.stats().limiter;
+        startsPerWindow[k] = limiter.ratePerMin;
+        progress(
+          `client bench (${label}): minute ${k + 1}/${windowCount}: ${startsPerWindow[k]} starts, limit ${limiter.limitPerMin}/min`,
+        );
       },
       t0 + (k + 1) * 60_000 - 1 - Date.now(),
     ),
@@ -163,15 +188,54 @@ export default async function run(argv: string[]): Promise<void> {
   const simStats = sim.stats();
   await fmp.close();
   await sim.close();
+  const achievedPerMin = startsPerWindow.reduce((a, b) => a + b, 0) / windowCount;
+  return {
+    achievedPerMin,
+    efficiency: achievedPerMin / args.limit,
+    startsPerWindow,
+    http429: stats.http429,
+    sim429: simStats.rateLimited,
+    simLimitReach200: simStats.faults.limitReach200,
+    delivered,
+    rows,
+    failures: failures.length,
+    retries: stats.retries,
+    waits: stats.limiter.waits,
+    pauses: stats.limiter.pauses,
+    rateLowerings: stats.limiter.rateLowerings,
+    rateRaisings: stats.limiter.rateRaisings,
+    limitPerMinAtEnd: stats.limiter.limitPerMin,
+    parseMsPerMb: stats.parseMs / (stats.decodedBytes / 1e6),
+  };
+}
 
-  const starts = startsPerWindow.reduce((a, b) => a + b, 0);
-  const achievedPerMin = starts / windowCount;
-  const efficiency = achievedPerMin / args.limit;
+export default async function run(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const say = (line: string) => {
+    if (!args.json) process.stdout.write(`${line}\n`);
+  };
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const all = windows();
+
+  // 1. rate-limit efficiency, then the same with 2% spurious "Limit Reach" answers (a 200 with FMP's 429 body)
+  const clean = await measureRate(args, all, 'clean', { latencyMs: args.latencyMs }, progress);
+  const windowCount = clean.startsPerWindow.length;
   say(
-    `rate: limit ${args.limit}/min, achieved ${achievedPerMin.toFixed(1)}/min over ${windowCount} min (efficiency ${efficiency.toFixed(3)})`,
+    `rate: limit ${args.limit}/min, achieved ${clean.achievedPerMin.toFixed(1)}/min over ${windowCount} min (efficiency ${clean.efficiency.toFixed(3)})`,
   );
   say(
-    `      429s client ${stats.http429} / simulator ${simStats.rateLimited}; ${delivered} windows, ${rows} bars delivered; ${failures.length} failures`,
+    `      429s client ${clean.http429} / simulator ${clean.sim429}; ${clean.delivered} windows, ${clean.rows} bars delivered; ${clean.failures} failures`,
+  );
+  const spurious = await measureRate(
+    args,
+    all,
+    `${args.spuriousShare * 100}% spurious 429s`,
+    { latencyMs: args.latencyMs, limitReach200Share: args.spuriousShare, seed: 3 },
+    progress,
+  );
+  say(
+    `rate with ${(args.spuriousShare * 100).toFixed(0)}% spurious 429s: achieved ${spurious.achievedPerMin.toFixed(1)}/min (efficiency ${spurious.efficiency.toFixed(3)}, goal ≥ 0.85); ` +
+      `${spurious.http429} 429s, ${spurious.pauses} pauses, limit lowered ${spurious.rateLowerings}× raised ${spurious.rateRaisings}×, ${spurious.limitPerMinAtEnd}/min at the end`,
   );
 
   // 2. CPU cost per MB, on the same bodies
@@ -228,22 +292,34 @@ export default async function run(argv: string[]): Promise<void> {
 
   const result = {
     bench: 'client',
-    seconds: measuredMs / 1000,
+    seconds: windowCount * 60,
     limit_per_min: args.limit,
-    achieved_per_min: Number(achievedPerMin.toFixed(2)),
-    efficiency: Number(efficiency.toFixed(4)),
-    http_429: stats.http429,
-    sim_429: simStats.rateLimited,
-    starts_per_minute: startsPerWindow,
+    achieved_per_min: Number(clean.achievedPerMin.toFixed(2)),
+    efficiency: Number(clean.efficiency.toFixed(4)),
+    http_429: clean.http429,
+    sim_429: clean.sim429,
+    starts_per_minute: clean.startsPerWindow,
     concurrency: args.concurrency,
     latency_ms: args.latencyMs,
-    windows_delivered: delivered,
-    bars_delivered: rows,
-    failures: failures.length,
-    retries: stats.retries,
-    limiter_waits: stats.limiter.waits,
-    limiter_pauses: stats.limiter.pauses,
-    client_parse_ms_per_mb_in_run: Number((stats.parseMs / (stats.decodedBytes / 1e6)).toFixed(2)),
+    windows_delivered: clean.delivered,
+    bars_delivered: clean.rows,
+    failures: clean.failures,
+    retries: clean.retries,
+    limiter_waits: clean.waits,
+    limiter_pauses: clean.pauses,
+    client_parse_ms_per_mb_in_run: Number(clean.parseMsPerMb.toFixed(2)),
+    spurious_429_share: args.spuriousShare,
+    spurious_achieved_per_min: Number(spurious.achievedPerMin.toFixed(2)),
+    spurious_efficiency: Number(spurious.efficiency.toFixed(4)),
+    spurious_starts_per_minute: spurious.startsPerWindow,
+    spurious_http_429: spurious.http429,
+    spurious_sim_limit_reach_200: spurious.simLimitReach200,
+    spurious_sim_429: spurious.sim429,
+    spurious_limiter_pauses: spurious.pauses,
+    spurious_rate_lowerings: spurious.rateLowerings,
+    spurious_rate_raisings: spurious.rateRaisings,
+    spurious_limit_per_min_at_end: spurious.limitPerMinAtEnd,
+    spurious_failures: spurious.failures,
     cpu_bodies_mb: Number(mb.toFixed(2)),
     cpu_bodies_wire_mb: Number((wireBytes / 1e6).toFixed(2)),
     cpu_client_ms_per_mb: Number(clientMsPerMb.toFixed(2)),
