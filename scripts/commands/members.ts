@@ -73,6 +73,9 @@ const add: CommandModule<object, AddArgs> = {
     );
     process.stdout.write(`added ${member.name} as ${member.role}\n`);
     printToken(member.name, token);
+    const { loosePermissionsWarning } = await import('../../etl/ops/warehouse-permissions.ts');
+    const warning = loosePermissionsWarning(ctx.config.warehouseDir);
+    if (warning) process.stderr.write(`${warning}\n`);
   },
 };
 
