@@ -3,6 +3,7 @@
  * and the last runs. Coverage comes from the lake (no lock, never blocks the ETL); failed windows and runs come
  * from the writer's file, read only when no ETL holds it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { LockedError } from '../core/errors.ts';
@@ -51,7 +52,25 @@ export interface WarehouseStatus {
   runs: RunRecord[];
   /** Set when an ETL was running, so windows and runs could not be read. */
   etl_running: string | undefined;
+  /** Set when the warehouse folder is read-only for us: status takes no lock there, so windows and runs are not read. */
+  read_only?: string;
 }
+
+/** A run still marked running in `loads` while we hold the etl lock was killed (kill -9, power loss): it died. */
+export const DIED_RUN_STATUS = 'interrupted';
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch (error) {
+    // a warehouse that does not exist yet is created by whoever writes first
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+const READ_ONLY = (dir: string) =>
+  `${dir} is read-only for this user: failed windows and runs are read from etl.duckdb under the etl writer lock, which status cannot take here (run mqs status as the warehouse's owner to see them)`;
 
 export async function readWarehouseStatus(
   warehouseDir: string,
@@ -95,6 +114,15 @@ export async function readWarehouseStatus(
     reader.close();
   }
 
+  // why: status only reads; on a warehouse it may not write it must not try to create etl.lock.
+  if (!writable(warehouseDir))
+    return {
+      series,
+      failed_windows: [],
+      runs: [],
+      etl_running: undefined,
+      read_only: READ_ONLY(warehouseDir),
+    };
   let lock: Awaited<ReturnType<typeof acquireWriterLock>>;
   try {
     lock = await acquireWriterLock(warehouseDir, 'etl', {
@@ -103,6 +131,15 @@ export async function readWarehouseStatus(
       clock: deps.clock,
     });
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      return {
+        series,
+        failed_windows: [],
+        runs: [],
+        etl_running: undefined,
+        read_only: READ_ONLY(warehouseDir),
+      };
     if (!(error instanceof LockedError)) throw error;
     return { series, failed_windows: [], runs: [], etl_running: error.message };
   }
@@ -139,7 +176,8 @@ export async function readWarehouseStatus(
           command: String(r.command),
           started_at: String(r.started_at),
           finished_at: r.finished_at === null ? null : String(r.finished_at),
-          status: String(r.status),
+          // why: we hold the etl lock, so no run is alive; one still marked running died without finishing.
+          status: r.status === 'running' ? DIED_RUN_STATUS : String(r.status),
           rows: r.rows === null ? null : Number(r.rows),
           failed: r.failed === null ? null : Number(r.failed),
         })),
@@ -183,6 +221,7 @@ export function formatStatus(status: WarehouseStatus): string {
     );
   if (status.etl_running)
     out.push(`\nan ETL is running, so failed windows and runs are not shown: ${status.etl_running}`);
+  if (status.read_only) out.push(`\n${status.read_only}`);
   if (status.failed_windows.length > 0) {
     out.push(`\n${status.failed_windows.length} failed window(s); the next mqs etl retries them first:`);
     for (const f of status.failed_windows.slice(0, 30))
