@@ -2,9 +2,10 @@ import type { CommandModule } from 'yargs';
 import { earlyCloses, holidays, sessionsBetween } from '../../etl/core/calendar.ts';
 import { UsageError } from '../../etl/core/errors.ts';
 import { isIsoDate } from '../../etl/core/time.ts';
+import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
 interface Args {
-  year?: number;
+  year?: string;
   from?: string;
   to?: string;
   json?: boolean;
@@ -15,7 +16,7 @@ const command: CommandModule<object, Args> = {
   describe: 'show the NYSE trading calendar: holidays and early closes of a year, or the sessions of a range',
   builder: (y) =>
     y
-      .option('year', { type: 'number', describe: 'list the holidays and early closes of this year' })
+      .option('year', numberOption('list the holidays and early closes of this year'))
       .option('from', { type: 'string', describe: 'first date of a range of sessions (YYYY-MM-DD)' })
       .option('to', { type: 'string', describe: 'last date of the range (YYYY-MM-DD), inclusive' })
       .option('json', { type: 'boolean', describe: 'print JSON' }),
@@ -45,7 +46,12 @@ const command: CommandModule<object, Args> = {
           );
       return;
     }
-    const year = args.year ?? new Date().getUTCFullYear();
+    const year = optionalNumberFlag(
+      'year',
+      args.year,
+      { integer: true, min: 1, what: 'a year', example: 2024 },
+      new Date().getUTCFullYear(),
+    );
     const result = { year, holidays: holidays(year), early_closes: earlyCloses(year) };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

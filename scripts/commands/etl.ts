@@ -1,9 +1,11 @@
 import type { CommandModule } from 'yargs';
 import type { EtlArgs } from '../../etl/pipeline/etl-options.ts';
+import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
-interface Args extends EtlArgs {
+interface Args extends Omit<EtlArgs, 'concurrency'> {
   mode?: string;
-  lockWait?: number;
+  concurrency?: string;
+  lockWait?: string;
 }
 
 const command: CommandModule<object, Args> = {
@@ -38,7 +40,7 @@ const command: CommandModule<object, Args> = {
         array: true,
         describe: 'intraday, daily, splits, dividends (default all)',
       })
-      .option('concurrency', { type: 'number', describe: 'requests in flight (default FMP_CONCURRENCY)' })
+      .option('concurrency', numberOption('requests in flight (default FMP_CONCURRENCY)'))
       .option('extended', {
         type: 'boolean',
         describe: 'include pre- and post-market bars (FMP Premium and up)',
@@ -48,11 +50,7 @@ const command: CommandModule<object, Args> = {
         describe: 'print the plan (requests, sessions, time, bandwidth) and stop',
       })
       .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
-      .option('lock-wait', {
-        type: 'number',
-        default: 30,
-        describe: 'seconds to wait for another ETL holding the warehouse',
-      })
+      .option('lock-wait', numberOption('seconds to wait for another ETL holding the warehouse', 30))
       .example(
         '$0 etl --tickers-file tickers.txt --from 2024-01-02',
         'backfill, then incremental on later runs',
@@ -60,14 +58,28 @@ const command: CommandModule<object, Args> = {
       .example('$0 etl --tickers AAPL,MSFT --dry-run', 'what a run would fetch and what it would cost')
       .example('$0 etl realtime --tickers-file tickers.txt', 'append 1-minute bars as they complete'),
   handler: async (args) => {
+    // why: bad flags stop the run before anything else (exit 2, naming the flag).
+    const concurrency = optionalNumberFlag(
+      'concurrency',
+      args.concurrency,
+      { integer: true, min: 1, max: 64, what: 'a count of requests in flight', example: 8 },
+      undefined,
+    );
+    const lockWaitS = optionalNumberFlag(
+      'lock-wait',
+      args.lockWait,
+      { min: 0, what: 'a number of seconds', example: 30 },
+      30,
+    );
     const { createContext } = await import('../context.ts');
     const context = createContext({ logFileName: 'etl.log' });
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', args.mode === 'realtime' ? 'etl realtime' : 'etl');
     const { runEtlCommand, runRealtimeCommand } = await import('../../etl/pipeline/etl-command.ts');
-    const lockWaitMs = Math.max(0, (args.lockWait ?? 30) * 1000);
-    if (args.mode === 'realtime') await runRealtimeCommand(args, context, { lockWaitMs });
-    else await runEtlCommand(args, context, { lockWaitMs });
+    const lockWaitMs = lockWaitS * 1000;
+    const etlArgs = { ...args, concurrency };
+    if (args.mode === 'realtime') await runRealtimeCommand(etlArgs, context, { lockWaitMs });
+    else await runEtlCommand(etlArgs, context, { lockWaitMs });
   },
 };
 

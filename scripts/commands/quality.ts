@@ -2,13 +2,14 @@ import type { CommandModule } from 'yargs';
 import { UsageError, WorkFailedError } from '../../etl/core/errors.ts';
 import { isIsoDate } from '../../etl/core/time.ts';
 import { createContext } from '../context.ts';
+import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
 interface Args {
   since?: string;
   json?: boolean;
   'jump-threshold'?: number;
   'stale-sessions'?: number;
-  sample?: number;
+  sample?: string;
 }
 
 const command: CommandModule<object, Args> = {
@@ -29,8 +30,10 @@ const command: CommandModule<object, Args> = {
         default: 3,
         describe: 'sessions a symbol may lag the newest before it counts as stale',
       })
-      .option('sample', { type: 'number', default: 20, describe: 'offending rows shown per check' }),
+      .option('sample', numberOption('offending rows shown per check', 20)),
   handler: async (args) => {
+    const rows = { integer: true, min: 0, what: 'a count of rows', example: 20 };
+    const sampleRows = optionalNumberFlag('sample', args.sample, rows, 20);
     if (args.since !== undefined && !isIsoDate(args.since))
       throw new UsageError(`--since ${JSON.stringify(args.since)} is not a date: use YYYY-MM-DD`);
     const ctx = createContext();
@@ -45,7 +48,7 @@ const command: CommandModule<object, Args> = {
         since: args.since,
         jumpThreshold: args['jump-threshold'],
         staleSessions: args['stale-sessions'],
-        sampleRows: args.sample,
+        sampleRows,
       });
     } finally {
       reader.close();

@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
+import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
 interface Args {
   tickersFile?: string;
   tickers?: string[];
-  runs?: number;
+  runs?: string;
   json?: boolean;
 }
 
@@ -15,9 +16,15 @@ const command: CommandModule<object, Args> = {
     y
       .option('tickers-file', { type: 'string', describe: 'only the symbols of this file' })
       .option('tickers', { type: 'string', array: true, describe: 'only these symbols' })
-      .option('runs', { type: 'number', default: 5, describe: 'how many recent runs to list' })
+      .option('runs', numberOption('how many recent runs to list', 5))
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
+    const runs = optionalNumberFlag(
+      'runs',
+      args.runs,
+      { integer: true, min: 0, what: 'a count of runs', example: 5 },
+      5,
+    );
     const { createContext } = await import('../context.ts');
     const context = createContext();
     const { config, log, clock } = context;
@@ -26,7 +33,7 @@ const command: CommandModule<object, Args> = {
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
     const { formatStatus, readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
     const symbols = args.tickersFile || args.tickers ? readSymbols(args) : undefined;
-    const status = await readWarehouseStatus(config.warehouseDir, { log, clock, symbols, runs: args.runs });
+    const status = await readWarehouseStatus(config.warehouseDir, { log, clock, symbols, runs });
     process.stdout.write(args.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
   },
 };
