@@ -58,6 +58,22 @@ describe('resolveEtlOptions', () => {
     expect(message).not.toContain(`${tickers}:4:`);
   });
 
+  it('reads a 150,000-line tickers file without overflowing the stack', () => {
+    const letters = (n: number) => {
+      let text = '';
+      for (let k = n; ; k = Math.floor(k / 26) - 1) {
+        text = String.fromCharCode(65 + (k % 26)) + text;
+        if (k < 26) return text;
+      }
+    };
+    const lines = Array.from({ length: 150_000 }, (_, i) => letters(i));
+    const tickers = file('huge.txt', `${lines.join('\n')}\n`);
+    const options = resolveEtlOptions({ tickersFile: tickers }, NOW);
+    expect(options.symbols).toHaveLength(150_000);
+    expect(options.symbols.slice(0, 3)).toEqual(['A', 'B', 'C']);
+    expect(options.symbols.at(-1)).toBe(letters(149_999));
+  });
+
   it('names a missing tickers file', () => {
     expect(usageMessage(() => resolveEtlOptions({ tickersFile: path.join(dir, 'nope.txt') }, NOW))).toMatch(
       /--tickers-file .*nope\.txt: cannot read it \(ENOENT\)/,

@@ -68,7 +68,8 @@ export function readSymbols(args: Pick<EtlArgs, 'tickersFile' | 'tickers'>): str
         { cause: error },
       );
     }
-    symbols.push(...parseTickersOrThrow(text, args.tickersFile));
+    // why: a spread of a 150,000-line file into push() overflows the call stack.
+    for (const symbol of parseTickersOrThrow(text, args.tickersFile)) symbols.push(symbol);
   }
   const typed = (args.tickers ?? []).flatMap((t) => String(t).split(',')).filter((t) => t.trim() !== '');
   const bad: string[] = [];

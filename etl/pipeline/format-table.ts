@@ -25,7 +25,8 @@ export function formatTable(header: string[], rows: Array<Array<string | number>
     header,
     ...rows.map((r) => r.map((c, i) => (typeof c === 'number' ? formats[i]!.format(c) : c))),
   ];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  // why: a loop, not Math.max(...rows): spreading a long table overflows the call stack.
+  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, String(r[i] ?? '').length), 0));
   return cells
     .map((r, ri) =>
       r

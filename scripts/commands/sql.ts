@@ -10,7 +10,8 @@ type Row = Record<string, unknown>;
 function formatTable(columns: string[], rows: Row[]): string {
   const cell = (v: unknown) =>
     v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  // why: a loop, not Math.max(...rows): spreading a long result overflows the call stack.
+  const widths = columns.map((c) => rows.reduce((w, r) => Math.max(w, cell(r[c]).length), c.length));
   const line = (values: string[]) =>
     values
       .map((v, i) => v.padEnd(widths[i]!))
