@@ -1,5 +1,6 @@
 /** `mqs etl --dry-run`: what a plan will cost — requests, sessions, time at the plan's rate, bandwidth. */
 
+import { INTERVAL_MINUTES, isIntradayInterval } from '../core/intervals.ts';
 import { formatDuration, formatTable } from './format-table.ts';
 import { type Dataset, expectedRows, type Plan } from './plan.ts';
 
@@ -27,9 +28,29 @@ export interface PlanEstimate {
   datasets: DatasetEstimate[];
 }
 
+/**
+ * FMP's extended hours around each session: pre-market 04:00–09:30 New York (330 minutes, buckets counted back
+ * from the open, the first cut at 04:00) and post-market 240 minutes from the close (also after an early close).
+ */
+const PRE_MARKET_MINUTES = 330;
+const POST_MARKET_MINUTES = 240;
+
+/** Extended-hours bars FMP adds to one session of an interval with `extended=true`. */
+export function extendedBarsPerSession(interval: string): number {
+  if (!isIntradayInterval(interval)) return 0;
+  const minutes = INTERVAL_MINUTES[interval];
+  return Math.ceil(PRE_MARKET_MINUTES / minutes) + Math.ceil(POST_MARKET_MINUTES / minutes);
+}
+
 export function estimatePlan(
   plan: Plan,
-  options: { rateLimitPerMin: number; concurrency: number; latencyMs?: number },
+  options: {
+    rateLimitPerMin: number;
+    concurrency: number;
+    latencyMs?: number;
+    /** `--extended`: intraday windows also carry pre- and post-market bars. */
+    extended?: boolean;
+  },
 ): PlanEstimate {
   const byDataset = new Map<Dataset, DatasetEstimate>();
   for (const w of plan.windows) {
@@ -38,7 +59,9 @@ export function estimatePlan(
       d = { dataset: w.dataset, requests: 0, sessions: 0, rows: 0, bytes: 0 };
       byDataset.set(w.dataset, d);
     }
-    const rows = expectedRows(w);
+    const rows =
+      expectedRows(w) +
+      (options.extended && w.dataset === 'intraday' ? w.sessions * extendedBarsPerSession(w.interval) : 0);
     d.requests++;
     d.sessions += w.sessions;
     d.rows += w.interval === 'event' ? 0 : rows;

@@ -39,6 +39,7 @@ export async function runEtlCommand(
       const estimate = estimatePlan(plan, {
         rateLimitPerMin: config.rateLimitPerMin,
         concurrency: options.concurrency ?? config.concurrency,
+        extended: options.extended,
       });
       process.stdout.write(options.json ? `${JSON.stringify(estimate)}\n` : formatEstimate(estimate));
       return;
