@@ -61,9 +61,8 @@ export async function runEtlCommand(
         clock,
         concurrency: fmp.concurrency,
         limitPerMin: fmp.limitPerMin,
-        progress: options.json
-          ? undefined
-          : { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+        // why: progress goes to stderr, so --json keeps it: stdout holds only the JSON summary.
+        progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
         args: { ...args, symbols: options.symbols.length },
         signal: abort.signal,
       });

@@ -134,8 +134,11 @@ export async function runRealtimeEtl(
       rows: result.rows,
       failures,
     });
+    // why: with --json, stdout holds only the JSON summary; the log and progress stay on stderr.
     process.stdout.write(
-      `realtime: ${result.polls} polls, ${result.rows} bar rows merged, ${failures} failed symbol polls\n`,
+      args.json
+        ? `${JSON.stringify({ polls: result.polls, rows: result.rows, failures })}\n`
+        : `realtime: ${result.polls} polls, ${result.rows} bar rows merged, ${failures} failed symbol polls\n`,
     );
   } finally {
     process.off('SIGINT', stop);
