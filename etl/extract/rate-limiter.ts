@@ -119,6 +119,9 @@ export interface RateLimiterStats {
   queued: number;
 }
 
+/** 429 answers in a row (no accepted answer between) that lower the rate. */
+const RUN_OF_429_TO_LOWER = 3;
+
 interface Waiter {
   enqueuedAt: number;
   resolve: (release: () => void) => void;
@@ -153,6 +156,7 @@ export class RateLimiter {
   private run429 = 0;
   /** When the limit last changed (lowered or raised); a raise waits one window after it. */
   private lastRateChangeAt = Number.NEGATIVE_INFINITY;
+  private lastLoweringAt = Number.NEGATIVE_INFINITY;
   private readonly recoveryStep: number;
   private timer: AbortController | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -215,8 +219,8 @@ export class RateLimiter {
 
   /**
    * Reports a 429 `Limit Reach`: pauses every start with exponential backoff and jitter (or `retryAfterMs` when
-   * the server sent one) and, when 429s recur (two answers in a row, no accepted one between) although we stay
-   * under our limit, lowers the limit. Returns the pause, ms.
+   * the server sent one) and, when 429s recur (three answers in a row, no accepted one between) although we stay
+   * under our limit, lowers the limit, at most once a window. Returns the pause, ms.
    */
   noteRateLimited(retryAfterMs?: number): number {
     const now = this.clock.now();
@@ -237,9 +241,16 @@ export class RateLimiter {
     const startsInWindow = this.minuteRing.countSince(now - this.windowMs);
     // why: a server limit below ours rejects every request until its window frees, so its 429s come in a row; a
     // stray 429 (FMP sends some at any rate) is followed by accepted answers and only pauses. Lowering on any two
-    // 429s within a window took a run with 2% stray 429s from 3000/min down to 99/min. When they recur while we
-    // stay at or under our limit, back off to 90% of what we actually sent, by at most half at a time.
-    if (this.run429 >= 2 && startsInWindow >= 1 && startsInWindow <= this.limitPerMin) {
+    // 429s within a window took a run with 2% stray 429s from 3000/min down to 99/min; lowering on two in a row
+    // still took 10% stray 429s down to 54/min within a minute (a pair is 10% likely there, a triple 1%). So:
+    // three in a row, at most one lowering a window, and then back off to 90% of what we actually sent, by at
+    // most half at a time.
+    if (
+      this.run429 >= RUN_OF_429_TO_LOWER &&
+      now - this.lastLoweringAt >= this.windowMs &&
+      startsInWindow >= 1 &&
+      startsInWindow <= this.limitPerMin
+    ) {
       const lowered = Math.max(
         1,
         Math.ceil(this.limitPerMin / 2),
@@ -256,6 +267,7 @@ export class RateLimiter {
           'fmp 429s recur below our rate: lowering the rate limit',
         );
         this.setLimit(lowered, now);
+        this.lastLoweringAt = now;
         this.counters.rateLowerings += 1;
         this.run429 = 0;
       }
