@@ -89,7 +89,7 @@ async function refuseUnlessRead(
     if (inner.count === 1 && (await inner.prepare(0)).statementType === StatementType.SELECT) return;
   }
   throw new ReadOnlyStatementError(
-    `refused a ${statementTypeName(type)} statement, nothing was run: ${READ_ONLY_HINT}. ` +
+    `refused a ${statementTypeName(type)} statement, it was not run: ${READ_ONLY_HINT}. ` +
       'Files, settings, extensions and other databases are out of reach of the warehouse reader.',
   );
 }

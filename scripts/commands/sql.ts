@@ -96,6 +96,7 @@ const command: CommandModule<object, Args> = {
           try {
             // why: several statements on one line run one at a time, each typed just before it runs.
             const statements = await extractReadOnlyStatements(reader.connection, buffer);
+            // An error stops the line: the statements after it are not run.
             for (let i = 0; i < statements.count; i++)
               process.stdout.write(`${format(await statements.run(i))}\n`);
           } catch (error) {
