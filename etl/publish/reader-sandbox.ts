@@ -15,6 +15,8 @@
  * `COPY … TO 'members.json'`, `ATTACH 'x.db'`, `INSTALL httpfs`, `LOAD httpfs`), and `SET`/`RESET` of any
  * setting fails once locked. An allow-list of files (`allowedPaths`) admits exactly those files: a glob over
  * them is refused, so a reader that lists its files passes the files, one that globs passes the folder.
+ * The warehouse reader passes the files of its snapshot (`allSnapshotFiles`): then even a write to one of them
+ * gets past the engine (measured: `COPY … TO '<snapshot file>' (FORMAT csv)` prepares), and layer 2 refuses it.
  */
 import path from 'node:path';
 import {
