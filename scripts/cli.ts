@@ -63,6 +63,31 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Resolves once everything written to `stream` so far has left the process: a write's callback runs after the
+ * writes queued before it, so an empty write marks the end of the queue. On a pipe, stdout and stderr write
+ * asynchronously: exiting before this let the first 64 KiB through and dropped the rest.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
+/** A reader that went away (`mqs sql … | head -n 2`) ends the command quietly: it asked for no more. */
+function quietOnClosedReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+quietOnClosedReader(process.stdout);
+quietOnClosedReader(process.stderr);
 const code = await main(hideBin(process.argv));
-// why: an open keep-alive socket or timer must not keep a finished command alive; logs are written synchronously.
-process.exit(typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code);
+const exitCode = typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code;
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+// why: an open keep-alive socket, timer or DuckDB handle must not keep a finished command alive; the output is
+// written by now (logs are written synchronously).
+process.exit(exitCode);
