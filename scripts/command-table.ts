@@ -97,6 +97,11 @@ export const COMMANDS: readonly CommandEntry[] = [
       'what the warehouse holds: per symbol and interval first/last bar, sessions present vs expected, failed windows, last runs',
     load: () => import('./commands/status.ts'),
   },
+  {
+    command: 'warehouse',
+    describe: 'manage the warehouse itself: reset (empty its market data to load it from another source)',
+    load: () => import('./commands/warehouse.ts'),
+  },
 ];
 
 /** The command's name: the first word of its command string. */

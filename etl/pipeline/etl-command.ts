@@ -32,6 +32,9 @@ export async function runEtlCommand(
     lockWaitMs: command.lockWaitMs,
   });
   try {
+    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
+    // why: before the dry run too, and before the simulator starts or anything is fetched or written.
+    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     if (options.dryRun) {
       const { planRun } = await import('./run-etl.ts');
       const { estimatePlan, formatEstimate } = await import('./dry-run.ts');
@@ -60,6 +63,7 @@ export async function runEtlCommand(
         clock,
         concurrency: fmp.concurrency,
         limitPerMin: fmp.limitPerMin,
+        loadSource: fmp.source,
         progress: options.json
           ? undefined
           : { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },

@@ -48,7 +48,12 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     ...ETL_WRITER_MEMORY,
   });
   try {
-    const fmp = await openFmpConnection({ config, log, clock });
+    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
+    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
+    const fmp = await openFmpConnection(
+      { config, log, clock },
+      { simulatorReason: 'the demo always runs on the simulator' },
+    );
     try {
       const summary = await runEtl(options, {
         source: fmp.client,
@@ -58,6 +63,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
         clock,
         concurrency: fmp.concurrency,
         limitPerMin: fmp.limitPerMin,
+        loadSource: fmp.source,
         progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
         args: { demo: true },
       });

@@ -12,6 +12,7 @@ import { EtlLedger } from '../load/etl-ledger.ts';
 import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { ETL_DB_FILE } from '../publish/warehouse-writer.ts';
 import { formatTable } from './format-table.ts';
+import { describeSource } from './load-source.ts';
 
 export interface SeriesStatus {
   symbol: string;
@@ -34,6 +35,8 @@ export interface RunRecord {
   status: string;
   rows: number | null;
   failed: number | null;
+  /** Where the run's data came from (loads.source); null for runs before sources were recorded. */
+  source: string | null;
 }
 
 export interface WarehouseStatus {
@@ -49,6 +52,8 @@ export interface WarehouseStatus {
     error: string | null;
   }>;
   runs: RunRecord[];
+  /** The sources of the stored data (etl/pipeline/load-source.ts): one, unless loads predate the record. */
+  sources: Array<string | null>;
   /** Set when an ETL was running, so windows and runs could not be read. */
   etl_running: string | undefined;
 }
@@ -104,7 +109,7 @@ export async function readWarehouseStatus(
     });
   } catch (error) {
     if (!(error instanceof LockedError)) throw error;
-    return { series, failed_windows: [], runs: [], etl_running: error.message };
+    return { series, failed_windows: [], runs: [], sources: [], etl_running: error.message };
   }
   try {
     const store = await EtlLedger.open(path.join(warehouseDir, ETL_DB_FILE), deps);
@@ -119,7 +124,8 @@ export async function readWarehouseStatus(
       const runs = await store.connection.runAndReadAll(
         `select load_id, command, strftime(started_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as started_at,
                 strftime(finished_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as finished_at, status,
-                try_cast(summary->>'rows' as bigint) as rows, try_cast(json_array_length(summary->'failed') as bigint) as failed
+                try_cast(summary->>'rows' as bigint) as rows, try_cast(json_array_length(summary->'failed') as bigint) as failed,
+                source
          from loads order by load_id desc limit $n`,
         { n: deps.runs ?? 5 },
       );
@@ -142,7 +148,9 @@ export async function readWarehouseStatus(
           status: String(r.status),
           rows: r.rows === null ? null : Number(r.rows),
           failed: r.failed === null ? null : Number(r.failed),
+          source: r.source === null ? null : String(r.source),
         })),
+        sources: await store.storedSources(),
         etl_running: undefined,
       };
     } finally {
@@ -181,6 +189,7 @@ export function formatStatus(status: WarehouseStatus): string {
         ]),
       ),
     );
+  for (const source of status.sources) out.push(`\ndata source: ${describeSource(source)}`);
   if (status.etl_running)
     out.push(`\nan ETL is running, so failed windows and runs are not shown: ${status.etl_running}`);
   if (status.failed_windows.length > 0) {
@@ -194,7 +203,7 @@ export function formatStatus(status: WarehouseStatus): string {
     out.push('\nlast runs:');
     out.push(
       formatTable(
-        ['load', 'command', 'started (UTC)', 'finished (UTC)', 'status', 'rows', 'failed'],
+        ['load', 'command', 'started (UTC)', 'finished (UTC)', 'status', 'rows', 'failed', 'source'],
         status.runs.map((r) => [
           r.load_id,
           r.command,
@@ -203,6 +212,7 @@ export function formatStatus(status: WarehouseStatus): string {
           r.status,
           r.rows ?? '-',
           r.failed ?? '-',
+          r.source ?? '-',
         ]),
       ),
     );
