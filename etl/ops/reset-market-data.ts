@@ -1,8 +1,8 @@
 /**
  * `mqs warehouse reset`: empties a warehouse's market data so it can be loaded from another source (a warehouse
- * holds one source's data: etl/pipeline/load-source.ts). Removes the ETL's store (etl.duckdb: bars, daily bars,
- * splits, dividends, windows, the loads ledger), the catalog and the lake's market datasets, under the `etl`
- * writer lock. Keeps the trading books (books.duckdb, lake/books/), reports, members, the audit log, backups
+ * holds one source's data: etl/pipeline/load-source.ts). Removes the ETL's state (etl.duckdb: window states,
+ * quarantine, the loads ledger), the catalog and everything of the lake but the books (bars, daily bars, splits,
+ * dividends, sessions, their manifests and snapshots), under the `etl` writer lock. Keeps the trading books (books.duckdb, lake/books/), reports, members, the audit log, backups
  * and logs.
  */
 import fs from 'node:fs';
