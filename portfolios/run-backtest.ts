@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../etl/core/errors.ts';
 import type { Logger } from '../etl/core/log.ts';
+import { PROJECT_ROOT } from '../etl/core/project-root.ts';
 import { type IsoDate, isIsoDate } from '../etl/core/time.ts';
 import { type BacktestResult, runBacktestOnColumns } from './backtest-engine.ts';
 import type { BacktestMetrics } from './backtest-metrics.ts';
@@ -12,8 +12,8 @@ import { loadBarColumns, loadBenchmarkSessions } from './bar-loader.ts';
 import { loadPortfolio } from './portfolio-config.ts';
 import { loadStrategy } from './strategy-loader.ts';
 
-/** The folder holding one sub-folder per portfolio (this folder). */
-export const PORTFOLIOS_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** The folder holding one sub-folder per portfolio (portfolios/ of the sources, also when running from dist/). */
+export const PORTFOLIOS_DIR = path.join(PROJECT_ROOT, 'portfolios');
 
 /** Capital the manager splits across portfolios by their `capitalShare` when nothing else is given, USD. */
 export const DEFAULT_MANAGER_CAPITAL = 1_000_000;

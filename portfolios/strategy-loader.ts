@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { UsageError } from '../etl/core/errors.ts';
+import { importTypeScript } from '../etl/core/project-root.ts';
 import { displayPath, type PortfolioDefinition } from './portfolio-config.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -39,7 +39,7 @@ export function validateStrategyParams(
 /** Imports `portfolios/<id>/strategy.ts` (default export) and validates the config's parameters against it. */
 export async function loadStrategy(definition: PortfolioDefinition): Promise<LoadedStrategy> {
   const shown = displayPath(definition.configFile);
-  const mod = (await import(pathToFileURL(definition.strategyFile).href)) as { default?: unknown };
+  const mod = (await importTypeScript(definition.strategyFile)) as { default?: unknown };
   if (!isStrategy(mod.default)) {
     throw new UsageError(
       `${definition.strategyFile}: the default export must be a strategy (defineStrategy({...}))`,

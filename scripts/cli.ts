@@ -1,23 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, errorMessage, UsageError } from '../etl/core/errors.ts';
+import { PROJECT_ROOT } from '../etl/core/project-root.ts';
 import { scrubSecrets } from '../etl/core/secrets.ts';
+import { COMMANDS, commandName } from './command-table.ts';
 
-// why: every file in scripts/commands/ is one top-level command (its default export is a yargs CommandModule),
-// so adding a command never touches this file. Command modules keep their top-level imports light and load
-// heavy modules (DuckDB, undici) inside their handlers, so `--help` stays fast.
-const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+// why: only the module of the command being run is loaded (the table has every command's name and description
+// for --help); loading all of them cost every run the imports of the others. Command modules keep their
+// top-level imports light and load heavy modules (DuckDB, undici) inside their handlers.
 
-async function loadCommands(): Promise<CommandModule[]> {
-  const files = fs
-    .readdirSync(commandsDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .sort();
-  const modules = await Promise.all(files.map((f) => import(pathToFileURL(path.join(commandsDir, f)).href)));
-  return modules.map((m) => m.default as CommandModule);
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 function report(error: unknown, debug: boolean): number {
@@ -30,10 +26,8 @@ function report(error: unknown, debug: boolean): number {
 
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  const commands = await loadCommands();
-  const commandNames = new Set(
-    commands.map((c) => String(Array.isArray(c.command) ? c.command[0] : c.command).split(' ')[0]),
-  );
+  const requested = argv.find((a) => !a.startsWith('-'));
+  const commandNames = new Set(COMMANDS.map(commandName));
   const parser = yargs(argv)
     .scriptName('mqs')
     .usage('$0 <command> [options]\n\nMQS Master: market-data warehouse and portfolios on DuckDB.')
@@ -43,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(version())
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((message, error) => {
@@ -54,8 +48,11 @@ async function main(argv: string[]): Promise<number> {
       const known = command !== undefined && commandNames.has(command);
       throw new UsageError(`${message}\n(mqs ${known ? `${command} ` : ''}--help for usage)`);
     });
-  for (const command of commands) parser.command(command);
   try {
+    for (const entry of COMMANDS) {
+      if (commandName(entry) === requested) parser.command((await entry.load()).default as CommandModule);
+      else parser.command(entry.command, entry.describe);
+    }
     await parser.parseAsync();
   } catch (error) {
     return report(error, debug);
@@ -63,6 +60,31 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Resolves once everything written to `stream` so far has left the process: a write's callback runs after the
+ * writes queued before it, so an empty write marks the end of the queue. On a pipe, stdout and stderr write
+ * asynchronously: exiting before this let the first 64 KiB through and dropped the rest.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
+/** A reader that went away (`mqs sql … | head -n 2`) ends the command quietly: it asked for no more. */
+function quietOnClosedReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+quietOnClosedReader(process.stdout);
+quietOnClosedReader(process.stderr);
 const code = await main(hideBin(process.argv));
-// why: an open keep-alive socket or timer must not keep a finished command alive; logs are written synchronously.
-process.exit(typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code);
+const exitCode = typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code;
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+// why: an open keep-alive socket, timer or DuckDB handle must not keep a finished command alive; the output is
+// written by now (logs are written synchronously).
+process.exit(exitCode);

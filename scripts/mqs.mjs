@@ -1,7 +1,20 @@
 #!/usr/bin/env node
-// The `mqs` executable: runs the TypeScript CLI through tsx's loader, so no build step stands between
-// `npm ci` and a working command.
-import { register } from 'tsx/esm/api';
+// The `mqs` executable. Runs the compiled CLI in dist/ (`npm run build`, which `npm ci` and `npm install` run
+// through `prepare`) when it is at least as new as every TypeScript source; otherwise the sources themselves
+// through tsx's loader: slower to start, never stale.
+import { pathToFileURL } from 'node:url';
+import { DIST_CLI, distState } from './build-state.mjs';
 
-register();
-await import('./cli.ts');
+const state = distState();
+if (state === 'fresh') {
+  await import(pathToFileURL(DIST_CLI).href);
+} else {
+  if (process.stderr.isTTY) {
+    process.stderr.write(
+      `mqs: the compiled CLI (dist/) is ${state === 'missing' ? 'missing' : 'older than the sources'}; running the TypeScript sources (slower start). npm run build fixes it.\n`,
+    );
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./cli.ts');
+}

@@ -116,15 +116,17 @@ export class EtlLedger {
     return new EtlLedger(connection, instance, options);
   }
 
-  async beginLoad(command: string, args: unknown = null): Promise<number> {
+  /** `source`: where the run's data comes from (etl/pipeline/load-source.ts). */
+  async beginLoad(command: string, args: unknown = null, source: string | null = null): Promise<number> {
     // why: one writer at a time (the etl lock), so the next id is the largest plus one; unlike a sequence it
     // survives the ledger's compaction into a fresh file (the v1 upgrade).
     const reader = await this.connection.runAndReadAll(
-      `insert into loads (load_id, command, started_at, status, summary)
-       select coalesce(max(load_id), 0) + 1, $command, ${microsToTimestamp('$now')}, 'running', $args::json
+      `insert into loads (load_id, command, started_at, status, summary, source)
+       select coalesce(max(load_id), 0) + 1, $command, ${microsToTimestamp('$now')}, 'running', $args::json,
+              $source::varchar
        from loads
        returning load_id`,
-      { command, now: BigInt(this.options.clock.now()) * 1000n, args: JSON.stringify(args) },
+      { command, now: BigInt(this.options.clock.now()) * 1000n, args: JSON.stringify(args), source },
     );
     return Number(reader.getRowsJS()[0]![0]);
   }
@@ -173,6 +175,15 @@ export class EtlLedger {
     };
     await this.stageStates([state]);
     await this.inTransaction(() => this.writeStagedStates(false));
+  }
+
+  /** The sources of the loads whose windows are stored (null: a load from before sources were recorded). */
+  async storedSources(): Promise<Array<string | null>> {
+    const reader = await this.connection.runAndReadAll(
+      `select distinct source from loads where load_id in
+         (select load_id from windows where status in ('loaded', 'empty') or row_count > 0) order by all`,
+    );
+    return reader.getRowsJS().map((r) => (r[0] === null ? null : String(r[0])));
   }
 
   /** Window states, optionally of one dataset / symbol / interval / status. */

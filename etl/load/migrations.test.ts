@@ -36,6 +36,12 @@ describe('schema migrations', () => {
         (r) => r[0],
       ),
     ).toEqual(['lake_state', 'loads', 'quarantine', 'schema_version', 'windows']);
+    // 003: every load records its source (NULL for loads from before it)
+    expect(
+      await db.rows(
+        "select data_type, is_nullable from information_schema.columns where table_name = 'loads' and column_name = 'source'",
+      ),
+    ).toEqual([['VARCHAR', 'YES']]);
     db.close();
     const again = await openDb(file);
     expect(await applyMigrations(again.connection)).toEqual([]);

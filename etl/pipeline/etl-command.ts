@@ -32,6 +32,9 @@ export async function runEtlCommand(
     lockWaitMs: command.lockWaitMs,
   });
   try {
+    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
+    // why: before the dry run too, and before the simulator starts or anything is fetched or written.
+    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     if (options.dryRun) {
       const { planRun } = await import('./run-etl.ts');
       const { estimatePlan, formatEstimate } = await import('./dry-run.ts');
@@ -63,6 +66,7 @@ export async function runEtlCommand(
         limitPerMin: fmp.limitPerMin,
         // why: progress goes to stderr, so --json keeps it: stdout holds only the JSON summary.
         progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+        loadSource: fmp.source,
         args: { ...args, symbols: options.symbols.length },
         signal: abort.signal,
       });

@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { FmpClient } from '../extract/fmp-client.ts';
+import { BUILT_IN_SIMULATOR_SEED, type LoadSource, loadSourceOf } from './load-source.ts';
 import type { ClientCounters } from './run-progress.ts';
 
 export interface AppContextLike {
@@ -23,6 +24,8 @@ export interface FmpConnection {
   limitPerMin: number;
   /** Base URL of the built-in simulator when one was started. */
   simulatorUrl: string | undefined;
+  /** Where the data comes from, as the loads ledger records it. */
+  source: LoadSource;
   close(): Promise<void>;
 }
 
@@ -31,21 +34,27 @@ export const SIMULATOR_DEFAULT_KEY = 'demo';
 
 export async function openFmpConnection(
   context: AppContextLike,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; simulatorReason?: string } = {},
 ): Promise<FmpConnection> {
   const { config, log, clock } = context;
   let baseUrl = config.fmpBaseUrl;
   let apiKey = config.fmpApiKey ?? SIMULATOR_DEFAULT_KEY;
   let closeSimulator: (() => Promise<void>) | undefined;
+  const source = loadSourceOf(config);
   if (baseUrl === undefined) {
     const { startSimulator } = await import('../sim/simulator.ts');
-    const sim = await startSimulator({ plan: 'ultimate' });
+    const sim = await startSimulator({ plan: 'ultimate', seed: BUILT_IN_SIMULATOR_SEED });
     baseUrl = sim.url;
     apiKey = sim.apiKey;
     closeSimulator = () => sim.close();
-    log.info(
-      { url: sim.url },
-      'no FMP_API_KEY or FMP_BASE_URL set: using the built-in FMP simulator (synthetic data) in this process',
+    // why: a warning, not info: a cron job whose .env went missing must not load synthetic bars unnoticed.
+    log.warn(
+      {
+        url: sim.url,
+        source: source.id,
+        why: options.simulatorReason ?? 'neither FMP_API_KEY nor FMP_BASE_URL is set',
+      },
+      'SYNTHETIC DATA: this run loads bars from the built-in FMP simulator, not market data',
     );
   }
   const { createFmpClient } = await import('../extract/fmp-client.ts');
@@ -66,6 +75,7 @@ export async function openFmpConnection(
     concurrency,
     limitPerMin: config.rateLimitPerMin,
     simulatorUrl: closeSimulator ? baseUrl : undefined,
+    source,
     close: async () => {
       await client.close();
       await closeSimulator?.();

@@ -12,6 +12,7 @@ import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { openWarehouseWriter } from '../publish/warehouse-writer.ts';
 import { simIntradayColumns, startSimulator } from '../sim/simulator.ts';
 import { countersOf } from './fmp-connection.ts';
+import { loadSourceOf } from './load-source.ts';
 import { completedBars, makeRealtimePoll, REALTIME_PARTIAL } from './realtime-etl.ts';
 import { runEtl } from './run-etl.ts';
 
@@ -76,6 +77,7 @@ describe('realtime polling and the nightly backfill', () => {
             clock,
             concurrency: 4,
             limitPerMin: 100_000,
+            loadSource: loadSourceOf({}),
           },
         );
         expect(summary.failed).toEqual([]);

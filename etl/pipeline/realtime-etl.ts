@@ -19,6 +19,7 @@ import { transformIntraday } from '../transform/transform-intraday.ts';
 import type { EtlCommandOptions } from './etl-command.ts';
 import { type EtlArgs, readSymbols } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
+import { assertSameSource, describeSource, loadSourceOf } from './load-source.ts';
 import { runRealtime } from './realtime-poller.ts';
 import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
@@ -110,13 +111,20 @@ export async function runRealtimeEtl(
     ...ETL_WRITER_MEMORY,
     lockWaitMs: command.lockWaitMs,
   });
-  const fmp = await openFmpConnection(context, { concurrency: args.concurrency });
+  let fmp: Awaited<ReturnType<typeof openFmpConnection>>;
+  try {
+    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
+    fmp = await openFmpConnection(context, { concurrency: args.concurrency });
+  } catch (error) {
+    writer.close();
+    throw error;
+  }
   const abort = new AbortController();
   const stop = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const loadId = await writer.beginLoad('etl realtime', { symbols: symbols.length });
+    const loadId = await writer.beginLoad('etl realtime', { symbols: symbols.length }, fmp.source.id);
     const poll = makeRealtimePoll({ client: fmp.client, writer, loadId, clock, log });
     const result = await runRealtime({
       symbols,
@@ -137,8 +145,11 @@ export async function runRealtimeEtl(
     // why: with --json, stdout holds only the JSON summary; the log and progress stay on stderr.
     process.stdout.write(
       args.json
-        ? `${JSON.stringify({ polls: result.polls, rows: result.rows, failures })}\n`
-        : `realtime: ${result.polls} polls, ${result.rows} bar rows merged, ${failures} failed symbol polls\n`,
+        ? `${JSON.stringify({ polls: result.polls, rows: result.rows, failures, source: fmp.source.id, synthetic: fmp.source.simulated })}\n`
+        : `realtime: ${result.polls} polls, ${result.rows} bar rows merged, ${failures} failed symbol polls\n` +
+            (fmp.source.simulated
+              ? `SYNTHETIC DATA: loaded from ${describeSource(fmp.source.id)}, not from FMP\n`
+              : `source: ${describeSource(fmp.source.id)}\n`),
     );
   } finally {
     process.off('SIGINT', stop);

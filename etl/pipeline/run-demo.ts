@@ -5,16 +5,15 @@
  */
 
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastCompletedSession } from '../core/calendar.ts';
+import { PROJECT_ROOT } from '../core/project-root.ts';
 import { addDays } from '../core/time.ts';
 import { resolveEtlOptions } from './etl-options.ts';
 import type { AppContextLike } from './fmp-connection.ts';
 import { formatTable } from './format-table.ts';
 import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEMO_TICKERS_FILE = path.join(ROOT, 'scripts', 'demo-tickers.txt');
+export const DEMO_TICKERS_FILE = path.join(PROJECT_ROOT, 'scripts', 'demo-tickers.txt');
 
 /** What the demo loaded: the portfolios part backtests over it. */
 export interface DemoResult {
@@ -49,7 +48,12 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     ...ETL_WRITER_MEMORY,
   });
   try {
-    const fmp = await openFmpConnection({ config, log, clock });
+    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
+    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
+    const fmp = await openFmpConnection(
+      { config, log, clock },
+      { simulatorReason: 'the demo always runs on the simulator' },
+    );
     try {
       const summary = await runEtl(options, {
         source: fmp.client,
@@ -59,6 +63,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
         clock,
         concurrency: fmp.concurrency,
         limitPerMin: fmp.limitPerMin,
+        loadSource: fmp.source,
         progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
         args: { demo: true },
       });

@@ -14,6 +14,7 @@ import { openWarehouseWriter } from '../publish/warehouse-writer.ts';
 import { type Simulator, simIntradayColumns, simSessions, startSimulator } from '../sim/simulator.ts';
 import type { EtlOptions } from './etl-options.ts';
 import { countersOf } from './fmp-connection.ts';
+import { loadSourceOf } from './load-source.ts';
 import { runEtl } from './run-etl.ts';
 import { readWarehouseStatus } from './warehouse-status.ts';
 
@@ -70,6 +71,7 @@ async function etl(warehouseDir: string, fmp: FmpClient, opts: EtlOptions) {
       clock: systemClock,
       concurrency: 8,
       limitPerMin: 1_000_000,
+      loadSource: loadSourceOf({}),
     });
   } finally {
     writer.close();

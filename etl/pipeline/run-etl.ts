@@ -21,6 +21,7 @@ import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
 import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
 import type { EtlOptions } from './etl-options.ts';
+import type { LoadSource } from './load-source.ts';
 import { type Plan, type PlannedWindow, planWindows, splitTruncatedWindow, type WindowKey } from './plan.ts';
 import { type ClientCounters, RunProgress, startProgressReporter } from './run-progress.ts';
 import { buildSummary, type EtlSummary } from './run-summary.ts';
@@ -70,6 +71,8 @@ export interface RunEtlDeps {
   maxPerLoad?: number;
   /** The command line recorded in the loads ledger. */
   args?: unknown;
+  /** Where `source` gets its data (FmpConnection.source), recorded in the loads ledger and the summary. */
+  loadSource: LoadSource;
   signal?: AbortSignal;
 }
 
@@ -146,7 +149,7 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
     },
     'etl plan',
   );
-  const loadId = await writer.beginLoad('etl', deps.args ?? null);
+  const loadId = await writer.beginLoad('etl', deps.args ?? null, deps.loadSource.id);
   const progress = new RunProgress(plan.windows, clock, deps.limitPerMin);
   const reporter = deps.progress
     ? startProgressReporter({
@@ -283,6 +286,7 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
 
   const summary = buildSummary({
     loadId,
+    source: deps.loadSource,
     symbols: options.symbols.length,
     to: options.to,
     progress,

@@ -69,6 +69,7 @@ describe('RunProgress', () => {
     });
     const summary = buildSummary({
       loadId: 7,
+      source: { id: 'simulator seed=1', simulated: true },
       symbols: 2,
       to: '2024-03-15',
       progress,
@@ -92,6 +93,12 @@ describe('RunProgress', () => {
     const text = formatSummary(summary);
     expect(text).toContain('1 window(s) failed; the next run retries them first:');
     expect(text).toContain('intraday MSFT 1min 2024-03-11..2024-03-15: 503 after 5 attempts');
+    expect(text).toContain(
+      'SYNTHETIC DATA: loaded from the built-in FMP simulator (synthetic data, seed 1), not from FMP',
+    );
+    expect(formatSummary({ ...summary, source: 'https://fmp.example', synthetic: false })).toContain(
+      'source: FMP at https://fmp.example\n',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 /** The end-of-run report: per dataset, windows loaded / empty / failed, rows, requests; totals and failures. */
 import { errorMessage } from '../core/errors.ts';
 import { formatDuration, formatInt, formatTable } from './format-table.ts';
+import { describeSource, type LoadSource } from './load-source.ts';
 import type { Dataset, PlannedWindow } from './plan.ts';
 import type { ClientCounters, RunProgress } from './run-progress.ts';
 
@@ -26,6 +27,10 @@ export interface FailedWindowReport {
 
 export interface EtlSummary {
   load_id: number | undefined;
+  /** Where the data came from (loads.source): the FMP origin or 'simulator seed=<n>'. */
+  source: string;
+  /** True when the data is synthetic (the built-in simulator). */
+  synthetic: boolean;
   symbols: number;
   to: string;
   datasets: DatasetSummary[];
@@ -44,6 +49,7 @@ export interface EtlSummary {
 
 export function buildSummary(input: {
   loadId: number | undefined;
+  source: LoadSource;
   symbols: number;
   to: string;
   progress: RunProgress;
@@ -63,6 +69,8 @@ export function buildSummary(input: {
   }));
   return {
     load_id: input.loadId,
+    source: input.source.id,
+    synthetic: input.source.simulated,
     symbols: input.symbols,
     to: input.to,
     datasets,
@@ -104,6 +112,11 @@ export function formatSummary(s: EtlSummary): string {
     s.datasets.length === 0 ? 'nothing to fetch: the warehouse is current for these symbols' : table,
     `${formatInt(s.rows)} rows, ${formatInt(s.requests)} requests (${s.retries} retries, ${s.http_429} answered 429) in ${formatDuration(s.duration_s)}${s.load_id === undefined ? '' : `, load ${s.load_id}`}`,
   ];
+  lines.push(
+    s.synthetic
+      ? `SYNTHETIC DATA: loaded from ${describeSource(s.source)}, not from FMP; set FMP_API_KEY and FMP_BASE_URL for market data`
+      : `source: ${describeSource(s.source)}`,
+  );
   if (s.stopped_by) lines.push(`stopped early: ${s.stopped_by}`);
   if (s.failed.length > 0) {
     lines.push(`${s.failed.length} window(s) failed; the next run retries them first:`);

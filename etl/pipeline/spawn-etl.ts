@@ -1,9 +1,9 @@
 /** Runs `mqs etl` as a child process (the scheduler's unit of work): its own memory, its own exit code. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../core/project-root.ts';
 
-const MQS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'mqs.mjs');
+const MQS = path.join(PROJECT_ROOT, 'scripts', 'mqs.mjs');
 
 /** Resolves with the child's exit code; a signal on `signal` is passed on to the child (SIGTERM). */
 export function spawnEtl(args: readonly string[], signal?: AbortSignal): Promise<number> {

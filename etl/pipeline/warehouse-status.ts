@@ -13,6 +13,7 @@ import { EtlLedger } from '../load/etl-ledger.ts';
 import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { ETL_DB_FILE } from '../publish/warehouse-writer.ts';
 import { formatTable } from './format-table.ts';
+import { describeSource } from './load-source.ts';
 
 export interface SeriesStatus {
   symbol: string;
@@ -35,6 +36,8 @@ export interface RunRecord {
   status: string;
   rows: number | null;
   failed: number | null;
+  /** Where the run's data came from (loads.source); null for runs before sources were recorded. */
+  source: string | null;
 }
 
 export interface WarehouseStatus {
@@ -50,6 +53,8 @@ export interface WarehouseStatus {
     error: string | null;
   }>;
   runs: RunRecord[];
+  /** The sources of the stored data (etl/pipeline/load-source.ts): one, unless loads predate the record. */
+  sources: Array<string | null>;
   /** Set when an ETL was running, so windows and runs could not be read. */
   etl_running: string | undefined;
   /** Set when the warehouse folder is read-only for us: status takes no lock there, so windows and runs are not read. */
@@ -120,6 +125,7 @@ export async function readWarehouseStatus(
       series,
       failed_windows: [],
       runs: [],
+      sources: [],
       etl_running: undefined,
       read_only: READ_ONLY(warehouseDir),
     };
@@ -137,11 +143,12 @@ export async function readWarehouseStatus(
         series,
         failed_windows: [],
         runs: [],
+        sources: [],
         etl_running: undefined,
         read_only: READ_ONLY(warehouseDir),
       };
     if (!(error instanceof LockedError)) throw error;
-    return { series, failed_windows: [], runs: [], etl_running: error.message };
+    return { series, failed_windows: [], runs: [], sources: [], etl_running: error.message };
   }
   try {
     const store = await EtlLedger.open(path.join(warehouseDir, ETL_DB_FILE), deps);
@@ -156,7 +163,8 @@ export async function readWarehouseStatus(
       const runs = await store.connection.runAndReadAll(
         `select load_id, command, strftime(started_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as started_at,
                 strftime(finished_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as finished_at, status,
-                try_cast(summary->>'rows' as bigint) as rows, try_cast(json_array_length(summary->'failed') as bigint) as failed
+                try_cast(summary->>'rows' as bigint) as rows, try_cast(json_array_length(summary->'failed') as bigint) as failed,
+                source
          from loads order by load_id desc limit $n`,
         { n: deps.runs ?? 5 },
       );
@@ -180,7 +188,9 @@ export async function readWarehouseStatus(
           status: r.status === 'running' ? DIED_RUN_STATUS : String(r.status),
           rows: r.rows === null ? null : Number(r.rows),
           failed: r.failed === null ? null : Number(r.failed),
+          source: r.source === null ? null : String(r.source),
         })),
+        sources: await store.storedSources(),
         etl_running: undefined,
       };
     } finally {
@@ -219,6 +229,7 @@ export function formatStatus(status: WarehouseStatus): string {
         ]),
       ),
     );
+  for (const source of status.sources) out.push(`\ndata source: ${describeSource(source)}`);
   if (status.etl_running)
     out.push(`\nan ETL is running, so failed windows and runs are not shown: ${status.etl_running}`);
   if (status.read_only) out.push(`\n${status.read_only}`);
@@ -233,7 +244,7 @@ export function formatStatus(status: WarehouseStatus): string {
     out.push('\nlast runs:');
     out.push(
       formatTable(
-        ['load', 'command', 'started (UTC)', 'finished (UTC)', 'status', 'rows', 'failed'],
+        ['load', 'command', 'started (UTC)', 'finished (UTC)', 'status', 'rows', 'failed', 'source'],
         status.runs.map((r) => [
           r.load_id,
           r.command,
@@ -242,6 +253,7 @@ export function formatStatus(status: WarehouseStatus): string {
           r.status,
           r.rows ?? '-',
           r.failed ?? '-',
+          r.source ?? '-',
         ]),
       ),
     );

@@ -82,7 +82,9 @@ export interface PublishResult {
 
 export interface WarehouseWriter {
   /** Starts a run in the loads ledger; its id is the lineage of every row the run writes. */
-  beginLoad(command: string, args?: unknown): Promise<number>;
+  beginLoad(command: string, args?: unknown, source?: string): Promise<number>;
+  /** The sources of the stored data's loads (etl/pipeline/load-source.ts); null for loads before sources. */
+  storedSources(): Promise<Array<string | null>>;
   /** Closes a run in the loads ledger with its status and counts. */
   finishLoad(loadId: number, summary: LoadSummary): Promise<void>;
   /** Stages intraday windows; each replaces what the lake holds for its symbol, interval and dates. */
@@ -129,8 +131,12 @@ class Writer implements WarehouseWriter {
     this.lastPublishAt = options.clock.now();
   }
 
-  beginLoad(command: string, args?: unknown): Promise<number> {
-    return this.ledger.beginLoad(command, args);
+  beginLoad(command: string, args?: unknown, source?: string): Promise<number> {
+    return this.ledger.beginLoad(command, args, source);
+  }
+
+  storedSources(): Promise<Array<string | null>> {
+    return this.ledger.storedSources();
   }
 
   finishLoad(loadId: number, summary: LoadSummary): Promise<void> {
@@ -396,7 +402,8 @@ function serialized(writer: Writer, lock: WriterLock | undefined): WarehouseWrit
     return run;
   };
   return {
-    beginLoad: (command, args) => serial(() => writer.beginLoad(command, args)),
+    beginLoad: (command, args, source) => serial(() => writer.beginLoad(command, args, source)),
+    storedSources: () => serial(() => writer.storedSources()),
     finishLoad: (loadId, summary) => serial(() => writer.finishLoad(loadId, summary)),
     commitIntraday: (commits, loadId) => serial(() => writer.commitIntraday(commits, loadId)),
     commitEod: (window, bars, loadId) => serial(() => writer.commitEod(window, bars, loadId)),

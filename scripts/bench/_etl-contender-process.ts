@@ -17,6 +17,7 @@ import { silentLogger } from '../../etl/core/log.ts';
 import { createFmpClient } from '../../etl/extract/fmp-client.ts';
 import type { EtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { countersOf } from '../../etl/pipeline/fmp-connection.ts';
+import { loadSourceOf } from '../../etl/pipeline/load-source.ts';
 import type { PlannedWindow } from '../../etl/pipeline/plan.ts';
 import { ETL_WRITER_MEMORY, runEtl } from '../../etl/pipeline/run-etl.ts';
 import { openWarehouseWriter } from '../../etl/publish/warehouse-writer.ts';
@@ -117,6 +118,7 @@ async function runOurs(task: Extract<ContenderTask, { kind: 'ours' }>): Promise<
       clock: systemClock,
       concurrency: task.concurrency,
       limitPerMin: task.limitPerMin,
+      loadSource: loadSourceOf({}),
     });
     clearInterval(sampler);
     const closing = performance.now();

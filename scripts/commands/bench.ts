@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../etl/core/errors.ts';
+import { importTypeScript, PROJECT_ROOT } from '../../etl/core/project-root.ts';
 
 /** A benchmark module in scripts/bench/<name>.ts: `export default async function run(args: string[])`. */
 export type BenchMain = (args: string[]) => Promise<void>;
 
-const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench');
+// why: benchmarks run from their TypeScript sources (they start .ts child processes), also from dist/.
+const benchDir = path.join(PROJECT_ROOT, 'scripts', 'bench');
 
 function benchNames(): string[] {
   if (!fs.existsSync(benchDir)) return [];
@@ -41,7 +42,7 @@ const command: CommandModule<object, Args> = {
     if (!names.includes(args.name)) {
       throw new UsageError(`unknown benchmark ${JSON.stringify(args.name)}: use one of ${names.join(', ')}`);
     }
-    const mod = (await import(pathToFileURL(path.join(benchDir, `${args.name}.ts`)).href)) as {
+    const mod = (await importTypeScript(path.join(benchDir, `${args.name}.ts`))) as {
       default: BenchMain;
     };
     await mod.default((args.args ?? []).map(String));

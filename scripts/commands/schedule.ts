@@ -47,6 +47,8 @@ const command: CommandModule<object, Args> = {
     const { config, log, clock } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'schedule');
+    const { requireFmpSettings } = await import('../../etl/pipeline/load-source.ts');
+    requireFmpSettings(config, 'mqs schedule');
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
     const { etlThenBackup, parseSchedule, runNightlySchedule } = await import(
       '../../etl/pipeline/nightly-schedule.ts'

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CommandModule } from 'yargs';
+import { COMMANDS, commandName } from './command-table.ts';
+
+describe('the command table', () => {
+  it('lists every module of scripts/commands/ once', () => {
+    const files = fs
+      .readdirSync(path.join(import.meta.dirname, 'commands'))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(COMMANDS.map(commandName).sort()).toEqual(files);
+  });
+
+  it("gives each command its module's command string and description (what --help lists)", async () => {
+    for (const entry of COMMANDS) {
+      const module = (await entry.load()).default as CommandModule;
+      expect({ command: module.command, describe: module.describe }).toEqual({
+        command: entry.command,
+        describe: entry.describe,
+      });
+    }
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Every top-level command of `mqs`: its yargs command string and description (what `mqs --help` lists) and how
+ * to load its module. The CLI loads only the module of the command it runs; `command-table.test.ts` checks that
+ * each entry matches its module. Adding a command: a file in scripts/commands/ plus a line here.
+ */
+
+/** A module of scripts/commands/: its default export is a yargs CommandModule. */
+export interface CommandModuleFile {
+  default: object;
+}
+
+export interface CommandEntry {
+  /** The module's `command` (name first, then positionals), e.g. 'sql [query]'. */
+  command: string;
+  /** The module's `describe`. */
+  describe: string;
+  load: () => Promise<CommandModuleFile>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    command: 'backtest',
+    describe:
+      'backtest a portfolio over the warehouse history and write an HTML report (WAREHOUSE_DIR/reports/)',
+    load: () => import('./commands/backtest.ts'),
+  },
+  {
+    command: 'backup',
+    describe: 'snapshot every store and the lake with a checksummed manifest, then apply retention (admin)',
+    load: () => import('./commands/backup.ts'),
+  },
+  {
+    command: 'bench <name> [args..]',
+    describe: 'run a benchmark against the built-in simulator (npm run bench -- <name> --json)',
+    load: () => import('./commands/bench.ts'),
+  },
+  {
+    command: 'calendar',
+    describe:
+      'show the NYSE trading calendar: holidays and early closes of a year, or the sessions of a range',
+    load: () => import('./commands/calendar.ts'),
+  },
+  {
+    command: 'demo',
+    describe:
+      'the main job end to end on the built-in FMP simulator: ETL of sample tickers, rows from the marts, a backtest',
+    load: () => import('./commands/demo.ts'),
+  },
+  {
+    command: 'etl [mode]',
+    describe:
+      'fetch FMP bars into the warehouse: backfill and incremental runs (default), or `realtime` polling during market hours',
+    load: () => import('./commands/etl.ts'),
+  },
+  {
+    command: 'members',
+    describe: 'members and access control: add, list, revoke, rotate, audit',
+    load: () => import('./commands/members.ts'),
+  },
+  {
+    command: 'portfolios <action>',
+    describe:
+      'list the portfolios with their state, or run them all on the paper broker at the latest closed bar',
+    load: () => import('./commands/portfolios.ts'),
+  },
+  {
+    command: 'quality',
+    describe:
+      'data-quality checks on the warehouse (sql/tests/): gaps against the calendar, duplicates, OHLC, prices, unexplained jumps, stale symbols; exit 1 when one fails (viewer)',
+    load: () => import('./commands/quality.ts'),
+  },
+  {
+    command: 'restore <id>',
+    describe: 'put a verified snapshot back, atomically; refuses while a writer runs (admin)',
+    load: () => import('./commands/restore.ts'),
+  },
+  {
+    command: 'schedule',
+    describe:
+      'run the incremental ETL nightly on ETL_SCHEDULE_CRON (New York time, trading sessions only, one run at a time)',
+    load: () => import('./commands/schedule.ts'),
+  },
+  {
+    command: 'sim',
+    describe: "serve the FMP-compatible simulator (FMP's /stable API on synthetic, seeded data) until Ctrl-C",
+    load: () => import('./commands/sim.ts'),
+  },
+  {
+    command: 'sql [query]',
+    describe:
+      'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
+    load: () => import('./commands/sql.ts'),
+  },
+  {
+    command: 'status',
+    describe:
+      'what the warehouse holds: per symbol and interval first/last bar, sessions present vs expected, failed windows, last runs',
+    load: () => import('./commands/status.ts'),
+  },
+  {
+    command: 'warehouse',
+    describe: 'manage the warehouse itself: reset (empty its market data to load it from another source)',
+    load: () => import('./commands/warehouse.ts'),
+  },
+];
+
+/** The command's name: the first word of its command string. */
+export function commandName(entry: Pick<CommandEntry, 'command'>): string {
+  return entry.command.split(' ')[0]!;
+}
