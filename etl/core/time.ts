@@ -54,9 +54,10 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
   return (parseIsoDate(b) as number) - (parseIsoDate(a) as number);
 }
 
-// why: the US rule (since 2007: second Sunday of March 02:00 to first Sunday of November 02:00, local time)
-// matches the tz database and DuckDB's ICU for every instant 2007–2030 (perf-notes §1) and is ~100× faster than
-// Intl per row. Boundaries are cached per year.
+// why: the US rules, ~100× faster than Intl per row. Since 2007: second Sunday of March 02:00 to first Sunday of
+// November 02:00, local time; 1987–2006: first Sunday of April to last Sunday of October. They match the tz
+// database and DuckDB's ICU for every instant 1990–2099 (time.test.ts checks every 30 minutes against Intl).
+// Boundaries are cached per year.
 interface DstYear {
   year: number;
   /** Wall-clock ms (wall time read as if UTC) at which EDT starts / ends. */
@@ -68,6 +69,9 @@ interface DstYear {
 }
 const dstCache = new Map<number, DstYear>();
 
+/** The first year the fast converter covers (the 1987 rule). */
+export const NY_TIME_FIRST_YEAR = 1987;
+
 function firstSundayOnOrAfter(year: number, month: number, day: number): number {
   const ms = Date.UTC(year, month, day);
   const dow = new Date(ms).getUTCDay();
@@ -77,9 +81,12 @@ function firstSundayOnOrAfter(year: number, month: number, day: number): number 
 function dstYear(year: number): DstYear {
   let cached = dstCache.get(year);
   if (!cached) {
-    if (year < 2007) throw new RangeError(`New York time conversion covers 2007 onwards, got year ${year}`);
-    const wallStart = firstSundayOnOrAfter(year, 2, 8) + 2 * MS_PER_HOUR;
-    const wallEnd = firstSundayOnOrAfter(year, 10, 1) + 2 * MS_PER_HOUR;
+    if (year < NY_TIME_FIRST_YEAR)
+      throw new RangeError(`New York time conversion covers ${NY_TIME_FIRST_YEAR} onwards, got year ${year}`);
+    const startDay = year >= 2007 ? firstSundayOnOrAfter(year, 2, 8) : firstSundayOnOrAfter(year, 3, 1);
+    const endDay = year >= 2007 ? firstSundayOnOrAfter(year, 10, 1) : firstSundayOnOrAfter(year, 9, 25);
+    const wallStart = startDay + 2 * MS_PER_HOUR;
+    const wallEnd = endDay + 2 * MS_PER_HOUR;
     cached = {
       year,
       wallStart,
