@@ -16,7 +16,7 @@ import {
   type IsoDate,
   MS_PER_DAY,
   nyDateOf,
-  nyDateTimeToUtcMs,
+  nyWallMsToUtcMs,
   parseIsoDate,
 } from './time.ts';
 
@@ -304,40 +304,84 @@ export function isTradingDay(date: IsoDate): boolean {
 /** Sessions by date (null: no session), frozen. why: the ETL asks for the same few dates once per window. */
 const sessionCache = new Map<IsoDate, Readonly<Session> | null>();
 
-function computeSession(date: IsoDate): Session | null {
-  const year = calendarYear(yearOf(date));
-  const dow = dayOfWeek(date);
+const OPEN_WALL_MS = (9 * 60 + 30) * 60_000;
+
+/** The session of a day (days since 1970-01-01; `date` is its `YYYY-MM-DD`), or null. */
+function computeSession(day: number, date: IsoDate): Session | null {
+  const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  const year = calendarYear(Number(date.slice(0, 4)));
   if (dow === 0 || dow === 6 || year.holidayByDate.has(date)) return null;
   const early = year.earlyCloseByDate.get(date);
-  const [hour, minute] = early ? early.closeTime.split(':').map(Number) : [16, 0];
+  const closeWallMs = early
+    ? (Number(early.closeTime.slice(0, 2)) * 60 + Number(early.closeTime.slice(3, 5))) * 60_000
+    : 16 * 60 * 60_000;
+  const midnight = day * MS_PER_DAY;
   return Object.freeze({
     date,
-    openAt: nyDateTimeToUtcMs(date, 9, 30),
-    closeAt: nyDateTimeToUtcMs(date, hour, minute),
+    openAt: nyWallMsToUtcMs(midnight + OPEN_WALL_MS),
+    closeAt: nyWallMsToUtcMs(midnight + closeWallMs),
     earlyClose: early !== undefined,
   });
 }
 
-/** The session held on a date, or undefined on weekends and holidays. */
-export function sessionOn(date: IsoDate): Session | undefined {
+function cachedSession(day: number, date: IsoDate): Session | undefined {
   let cached = sessionCache.get(date);
   if (cached === undefined) {
-    cached = computeSession(date);
+    cached = computeSession(day, date);
     sessionCache.set(date, cached);
   }
   return cached ?? undefined;
 }
 
+/** The session held on a date, or undefined on weekends and holidays. */
+export function sessionOn(date: IsoDate): Session | undefined {
+  const cached = sessionCache.get(date);
+  if (cached !== undefined) return cached ?? undefined;
+  const day = parseIsoDate(date);
+  if (day === undefined) throw new RangeError(`not a date: ${JSON.stringify(date)} (expected YYYY-MM-DD)`);
+  return cachedSession(day, date);
+}
+
+/** Sessions of each year, in date order. why: planning asks for decades of sessions once per symbol. */
+const yearSessionsCache = new Map<number, readonly Session[]>();
+
+function sessionsOfYear(year: number): readonly Session[] {
+  let list = yearSessionsCache.get(year);
+  if (list) return list;
+  assertCovered(year);
+  const out: Session[] = [];
+  const last = Date.UTC(year, 11, 31) / MS_PER_DAY;
+  for (let day = Date.UTC(year, 0, 1) / MS_PER_DAY; day <= last; day++) {
+    const s = cachedSession(day, formatDayNumber(day));
+    if (s) out.push(s);
+  }
+  list = Object.freeze(out);
+  yearSessionsCache.set(year, list);
+  return list;
+}
+
+/** Index of the first session dated on or after `date` in a sorted list. */
+function lowerBound(list: readonly Session[], date: IsoDate): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].date < date) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Every session from `from` to `to`, both inclusive, in date order. */
 export function sessionsBetween(from: IsoDate, to: IsoDate): Session[] {
+  const first = yearOf(from);
+  const last = yearOf(to);
   const out: Session[] = [];
-  const first = parseIsoDate(from);
-  const last = parseIsoDate(to);
-  if (first === undefined) throw new RangeError(`not a date: ${JSON.stringify(from)} (expected YYYY-MM-DD)`);
-  if (last === undefined) throw new RangeError(`not a date: ${JSON.stringify(to)} (expected YYYY-MM-DD)`);
-  for (let day = first; day <= last; day++) {
-    const s = sessionOn(formatDayNumber(day));
-    if (s) out.push(s);
+  for (let year = first; year <= last; year++) {
+    const list = sessionsOfYear(year);
+    const start = year === first ? lowerBound(list, from) : 0;
+    const end = year === last ? lowerBound(list, addDays(to, 1)) : list.length;
+    for (let i = start; i < end; i++) out.push(list[i]);
   }
   return out;
 }
