@@ -12,6 +12,7 @@ import {
   parseCalendarData,
   previousSession,
   sessionAt,
+  sessionCount,
   sessionOn,
   sessionsBetween,
 } from './calendar.ts';
@@ -324,6 +325,10 @@ describe('trading calendar, 1990–2099', () => {
 
   it('counts the sessions of whole years', () => {
     expect(sessionsBetween('1998-01-01', '1998-12-31')).toHaveLength(252);
+    expect(sessionCount('1998-01-01', '1998-12-31')).toBe(252);
+    expect(sessionCount('1996-01-02', '2026-11-30')).toBe(sessionsBetween('1996-01-02', '2026-11-30').length);
+    expect(sessionCount('2001-09-11', '2001-09-14')).toBe(0);
+    expect(sessionCount('2001-09-14', '2001-09-11')).toBe(0);
     expect(sessionsBetween('2001-01-01', '2001-12-31')).toHaveLength(248);
     expect(sessionsBetween('2030-01-01', '2030-12-31')).toHaveLength(251);
   });

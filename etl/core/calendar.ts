@@ -386,6 +386,20 @@ export function sessionsBetween(from: IsoDate, to: IsoDate): Session[] {
   return out;
 }
 
+/** How many sessions lie from `from` to `to`, both inclusive, without listing them. */
+export function sessionCount(from: IsoDate, to: IsoDate): number {
+  const first = yearOf(from);
+  const last = yearOf(to);
+  let n = 0;
+  for (let year = first; year <= last; year++) {
+    const list = sessionsOfYear(year);
+    const start = year === first ? lowerBound(list, from) : 0;
+    const end = year === last ? lowerBound(list, addDays(to, 1)) : list.length;
+    if (end > start) n += end - start;
+  }
+  return n;
+}
+
 /** The first session strictly after a date. */
 export function nextSession(date: IsoDate): Session {
   for (let d = addDays(date, 1); ; d = addDays(d, 1)) {

@@ -3,6 +3,7 @@ import {
   addDays,
   dayOfWeek,
   fmpDateTimeToUtcMs,
+  formatDayNumber,
   isIsoDate,
   nyDateOf,
   nyDateTimeToUtcMs,
@@ -85,6 +86,15 @@ describe('ISO dates', () => {
     expect(isIsoDate('2024-02-29')).toBe(true);
     expect(isIsoDate('2023-02-29')).toBe(false);
     expect(isIsoDate('2024-1-01')).toBe(false);
+  });
+  it('formats day numbers as Date#toISOString does, from year 1000 to 9999', () => {
+    let mismatches = 0;
+    for (let day = -354_285; day < 2_932_897; day += 7) {
+      if (formatDayNumber(day) !== new Date(day * 86_400_000).toISOString().slice(0, 10)) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    expect(formatDayNumber(0)).toBe('1970-01-01');
+    expect(formatDayNumber(11_016)).toBe('2000-02-29');
   });
   it('adds days and knows the weekday', () => {
     expect(addDays('2024-02-28', 2)).toBe('2024-03-01');
