@@ -42,6 +42,7 @@ describe('mqs CLI', () => {
         open_at: '2024-11-29T14:30:00.000Z',
         close_at: '2024-11-29T18:00:00.000Z',
         early_close: true,
+        source: 'published',
       },
     ]);
   });

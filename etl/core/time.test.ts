@@ -3,35 +3,50 @@ import {
   addDays,
   dayOfWeek,
   fmpDateTimeToUtcMs,
+  formatDayNumber,
   isIsoDate,
   nyDateOf,
   nyDateTimeToUtcMs,
+  nyWallMsToUtcMs,
   utcMsToFmpDateTime,
   utcMsToNyWallMs,
 } from './time.ts';
 
-const intlNy = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-function intlWallMs(utcMs: number): number {
-  const p = Object.fromEntries(intlNy.formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));
-  return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
-}
-
 describe('New York time', () => {
-  it('agrees with the tz database on every 30 minutes from 2015 to 2027', () => {
-    let mismatches = 0;
-    for (let t = Date.UTC(2015, 0, 1); t < Date.UTC(2028, 0, 1); t += 30 * 60_000) {
-      if (utcMsToNyWallMs(t) !== intlWallMs(t)) mismatches++;
+  it('agrees with the tz database on every 30 minutes from 1990 to 2099, both ways', () => {
+    // why: format() and one regex are ~3× faster than formatToParts over 1.9M instants.
+    const fast = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    const parts = /^(\d\d)\/(\d\d)\/(\d{4}), (\d\d):(\d\d)$/;
+    let checked = 0;
+    let skipped = 0;
+    let offsetHourAgo = 5;
+    let offsetHalfHourAgo = 5;
+    const mismatches: string[] = [];
+    for (let t = Date.UTC(1990, 0, 1); t < Date.UTC(2100, 0, 1); t += 30 * 60_000) {
+      const m = parts.exec(fast.format(t))!;
+      const wall = Date.UTC(+m[3], +m[1] - 1, +m[2], +m[4], +m[5]);
+      if (utcMsToNyWallMs(t) !== wall) mismatches.push(`utc ${new Date(t).toISOString()}`);
+      // wall → UTC is defined except in the hour that repeats when DST ends (01:00–01:59 twice): its second
+      // pass is in EST one UTC hour after an EDT instant (the spring hour that does not exist is never a wall here)
+      const offsetHours = (t - wall) / 3_600_000;
+      const repeated = offsetHours === 5 && offsetHourAgo === 4;
+      offsetHourAgo = offsetHalfHourAgo;
+      offsetHalfHourAgo = offsetHours;
+      if (repeated) skipped++;
+      else if (nyWallMsToUtcMs(wall) !== t) mismatches.push(`wall ${new Date(wall).toISOString()}`);
+      checked++;
     }
-    expect(mismatches).toBe(0);
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    expect(checked).toBe(1_928_496);
+    expect(skipped).toBe(110 * 2); // two half-hours a year, in every year
   });
 
   it('converts FMP labels on the DST switch days (2024-03-11, 2024-11-04)', () => {
@@ -71,6 +86,15 @@ describe('ISO dates', () => {
     expect(isIsoDate('2024-02-29')).toBe(true);
     expect(isIsoDate('2023-02-29')).toBe(false);
     expect(isIsoDate('2024-1-01')).toBe(false);
+  });
+  it('formats day numbers as Date#toISOString does, from year 1000 to 9999', () => {
+    let mismatches = 0;
+    for (let day = -354_285; day < 2_932_897; day += 7) {
+      if (formatDayNumber(day) !== new Date(day * 86_400_000).toISOString().slice(0, 10)) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    expect(formatDayNumber(0)).toBe('1970-01-01');
+    expect(formatDayNumber(11_016)).toBe('2000-02-29');
   });
   it('adds days and knows the weekday', () => {
     expect(addDays('2024-02-28', 2)).toBe('2024-03-01');

@@ -33,7 +33,21 @@ export function isIsoDate(text: string): boolean {
 
 /** `YYYY-MM-DD` of a day number (days since 1970-01-01). */
 export function formatDayNumber(day: number): IsoDate {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  // why: civil-from-days arithmetic (proleptic Gregorian); ~10× cheaper than Date#toISOString, and the calendar
+  // formats every day of 1990–2099.
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1000 || y > 9999) return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {
@@ -54,9 +68,10 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
   return (parseIsoDate(b) as number) - (parseIsoDate(a) as number);
 }
 
-// why: the US rule (since 2007: second Sunday of March 02:00 to first Sunday of November 02:00, local time)
-// matches the tz database and DuckDB's ICU for every instant 2007–2030 (perf-notes §1) and is ~100× faster than
-// Intl per row. Boundaries are cached per year.
+// why: the US rules, ~100× faster than Intl per row. Since 2007: second Sunday of March 02:00 to first Sunday of
+// November 02:00, local time; 1987–2006: first Sunday of April to last Sunday of October. They match the tz
+// database and DuckDB's ICU for every instant 1990–2099 (time.test.ts checks every 30 minutes against Intl).
+// Boundaries are cached per year.
 interface DstYear {
   year: number;
   /** Wall-clock ms (wall time read as if UTC) at which EDT starts / ends. */
@@ -68,6 +83,9 @@ interface DstYear {
 }
 const dstCache = new Map<number, DstYear>();
 
+/** The first year the fast converter covers (the 1987 rule). */
+export const NY_TIME_FIRST_YEAR = 1987;
+
 function firstSundayOnOrAfter(year: number, month: number, day: number): number {
   const ms = Date.UTC(year, month, day);
   const dow = new Date(ms).getUTCDay();
@@ -77,9 +95,12 @@ function firstSundayOnOrAfter(year: number, month: number, day: number): number 
 function dstYear(year: number): DstYear {
   let cached = dstCache.get(year);
   if (!cached) {
-    if (year < 2007) throw new RangeError(`New York time conversion covers 2007 onwards, got year ${year}`);
-    const wallStart = firstSundayOnOrAfter(year, 2, 8) + 2 * MS_PER_HOUR;
-    const wallEnd = firstSundayOnOrAfter(year, 10, 1) + 2 * MS_PER_HOUR;
+    if (year < NY_TIME_FIRST_YEAR)
+      throw new RangeError(`New York time conversion covers ${NY_TIME_FIRST_YEAR} onwards, got year ${year}`);
+    const startDay = year >= 2007 ? firstSundayOnOrAfter(year, 2, 8) : firstSundayOnOrAfter(year, 3, 1);
+    const endDay = year >= 2007 ? firstSundayOnOrAfter(year, 10, 1) : firstSundayOnOrAfter(year, 9, 25);
+    const wallStart = startDay + 2 * MS_PER_HOUR;
+    const wallEnd = endDay + 2 * MS_PER_HOUR;
     cached = {
       year,
       wallStart,

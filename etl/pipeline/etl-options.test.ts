@@ -95,7 +95,10 @@ describe('resolveEtlOptions', () => {
       { tickers: ['A'], to: '2024-03-13' },
       /--to 2024-03-13 is after the last completed session \(2024-03-12\)/,
     ],
-    [{ tickers: ['A'], from: '2001-01-01' }, /outside the trading calendar/],
+    [
+      { tickers: ['A'], from: '1989-12-29' },
+      /--from 1989-12-29 is outside the trading calendar \(1990-01-01 to 2099-12-31\)/,
+    ],
     [{ tickers: ['A'], datasets: ['bars'] }, /unknown dataset "bars"/],
     [{ tickers: ['A'], concurrency: 0 }, /--concurrency 0: use a whole number from 1 to 64/],
     [{ tickers: ['A!'] }, /--tickers: "A!" is not a symbol/],

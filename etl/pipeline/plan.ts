@@ -3,7 +3,7 @@
  * failed windows come in, the windows come out. Sessions only (the calendar), windows sized per interval to what
  * FMP serves whole (fmp-api.md §3.7), failed windows of earlier runs first.
  */
-import { sessionsBetween } from '../core/calendar.ts';
+import { sessionCount, sessionsBetween } from '../core/calendar.ts';
 import { UsageError } from '../core/errors.ts';
 import { expectedBarCount, type IntradayInterval } from '../core/intervals.ts';
 import { addDays, daysBetween, type IsoDate } from '../core/time.ts';
@@ -187,6 +187,18 @@ export function planWindows(input: PlanInput): Plan {
     }
   }
 
+  // why: every new series of a run usually wants the same range; cut it once, not once per symbol (30 years of a
+  // 1,000-ticker universe would list ~8M sessions).
+  const cuts = new Map<string, ReturnType<typeof cutWindows>>();
+  const cutOnce = (f: IsoDate, t: IsoDate, maxDays: number, maxSessions: number) => {
+    const key = `${f}|${t}|${maxDays}|${maxSessions}`;
+    let cut = cuts.get(key);
+    if (!cut) {
+      cut = cutWindows(f, t, maxDays, maxSessions);
+      cuts.set(key, cut);
+    }
+    return cut;
+  };
   const fresh: PlannedWindow[] = [];
   for (const symbol of input.symbols) {
     for (const { dataset, interval } of series) {
@@ -203,7 +215,7 @@ export function planWindows(input: PlanInput): Plan {
       const holes: Range[] = [...(failedBySeries.get(key) ?? []), ...(storedBySeries.get(key) ?? [])];
       const [maxDays, maxSessions] = windowSize(interval, input.windowDays);
       for (const [f, t] of subtractRanges([from, input.to], holes)) {
-        for (const w of cutWindows(f, t, maxDays, maxSessions)) {
+        for (const w of cutOnce(f, t, maxDays, maxSessions)) {
           fresh.push({ dataset, symbol, interval, ...w, retry: false });
         }
       }
@@ -243,7 +255,7 @@ export function splitTruncatedWindow<W extends WindowKey>(
 
 /** Expected rows of a window (full sessions, regular hours; thin symbols have fewer). */
 export function expectedRows(window: WindowKey): number {
-  if (window.interval === '1day') return sessionsBetween(window.from, window.to).length;
+  if (window.interval === '1day') return sessionCount(window.from, window.to);
   if (window.interval === 'event') return 1;
   const interval = window.interval;
   return sessionsBetween(window.from, window.to).reduce((n, s) => n + expectedBarCount(s, interval), 0);

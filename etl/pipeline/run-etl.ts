@@ -3,7 +3,7 @@
  * then publish the touched lake partitions. Failed windows are recorded (the next run retries them first).
  */
 
-import { sessionsBetween } from '../core/calendar.ts';
+import { sessionCount } from '../core/calendar.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDayNumber, type IsoDate, MS_PER_DAY } from '../core/time.ts';
@@ -183,7 +183,7 @@ export async function runEtl(options: EtlOptions, deps: RunEtlDeps): Promise<Etl
       if (oldest !== undefined && oldest > window.from) {
         const split = splitTruncatedWindow(window, oldest);
         if (split.remainder) {
-          const sessions = (from: IsoDate, to: IsoDate) => sessionsBetween(from, to).length;
+          const sessions = (from: IsoDate, to: IsoDate) => sessionCount(from, to);
           covered = { ...window, ...split.covered, sessions: sessions(split.covered.from, split.covered.to) };
           data = columnsFrom(columns, split.covered.from);
           requeue.push({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { intradayJson } from './intraday-json.ts';
 import { simIntradayBars, simIntradayColumns } from './sim-intraday.ts';
+import { simSessions } from './sim-sessions.ts';
 
 const LATER = Date.UTC(2025, 0, 2);
 
@@ -17,7 +18,7 @@ describe('intradayJson', () => {
   it('prints whole-cent prices as JavaScript does (41, 41.2, 41.05) and an empty window as []', () => {
     const columns = {
       length: 3,
-      sessionIndex: new Uint16Array([0, 0, 0]),
+      sessionIndex: new Uint16Array(3).fill(simSessions().indexOf('2015-01-02')),
       minute: new Uint16Array([570, 571, 572]),
       open: new Float64Array([41, 41.2, 41.05]),
       high: new Float64Array([1234567.89, 0.1, 0.01]),

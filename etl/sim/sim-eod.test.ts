@@ -61,16 +61,46 @@ describe('simEodBars', () => {
     );
   });
 
-  it('answers dates outside the calendar (2015–2027) with what lies inside it, without failing', () => {
-    expect(simEodBars('MSFT', '2010-01-01', '2015-01-06', { nowMs: LATER }).map((b) => b.date)).toEqual([
-      '2015-01-02',
-      '2015-01-05',
-      '2015-01-06',
+  it('answers dates outside the calendar (1990–2099) with what lies inside it, without failing', () => {
+    expect(simEodBars('MSFT', '1989-12-01', '1990-01-04', { nowMs: LATER }).map((b) => b.date)).toEqual([
+      '1990-01-02',
+      '1990-01-03',
+      '1990-01-04',
     ]);
-    expect(simEodBars('MSFT', '2031-01-01', '2031-02-01', { nowMs: Date.UTC(2032, 0, 1) })).toEqual([]);
-    expect(
-      simIntradayBars('MSFT', '1hour', '2031-01-01', '2031-01-02', { nowMs: Date.UTC(2032, 0, 1) }),
-    ).toEqual([]);
+    const end = Date.UTC(2100, 1, 1);
+    expect(simEodBars('MSFT', '2099-12-30', '2100-01-31', { nowMs: end }).map((b) => b.date)).toEqual([
+      '2099-12-30',
+      '2099-12-31',
+    ]);
+    expect(simEodBars('MSFT', '2031-01-01', '2031-02-01', { nowMs: Date.UTC(2030, 0, 1) })).toEqual([]);
+  });
+
+  it('serves any session of 1990–2099: 1998 and 2040, continuous across years, plausible prices', () => {
+    const late = Date.UTC(2100, 1, 1);
+    for (const symbol of ['MSFT', 'S1', 'S2', 'S3', 'S4', 'S5']) {
+      const y1998 = simEodBars(symbol, '1998-12-28', '1999-01-05', { nowMs: late, adjustment: 'none' });
+      expect(y1998.map((b) => b.date)).toEqual([
+        '1998-12-28',
+        '1998-12-29',
+        '1998-12-30',
+        '1998-12-31',
+        '1999-01-04',
+        '1999-01-05',
+      ]);
+      // the year boundary is an ordinary overnight gap, not a jump to an unrelated level
+      const gap = Math.abs(Math.log(y1998[4].open / y1998[3].close));
+      expect(gap).toBeLessThan(0.1);
+      const y2040 = simEodBars(symbol, '2040-03-01', '2040-03-31', { nowMs: late });
+      expect(y2040).toHaveLength(21); // 22 weekdays less Good Friday, 2040-03-30
+      for (const b of [...y1998, ...y2040]) {
+        expect(b.low).toBeGreaterThan(0.5);
+        expect(b.high).toBeLessThan(100_000);
+      }
+      expect(simEodBars(symbol, '2040-03-01', '2040-03-31', { nowMs: late })).toEqual(y2040);
+    }
+    const minutes = simIntradayBars('MSFT', '1min', '2040-03-01', '2040-03-01', { nowMs: late });
+    expect(minutes).toHaveLength(390);
+    expect(minutes[0].date).toBe('2040-03-01 09:30:00');
   });
 
   it('keeps the newest rows under a row cap', () => {

@@ -18,8 +18,8 @@ import {
   symbolProfile,
 } from './sim-symbols.ts';
 
-/** Regular-session aggregates per session: generated-basis prices, raw volume; NaN open = not computed yet. */
-interface DailySummaries {
+/** Regular-session aggregates of a block of sessions: generated-basis prices, raw volume; NaN open = not computed. */
+interface SummaryBlock {
   open: Float64Array;
   high: Float64Array;
   low: Float64Array;
@@ -27,50 +27,66 @@ interface DailySummaries {
   volume: Float64Array;
 }
 
-const summaryCache = new Map<number, DailySummaries>();
-/** Symbols whose daily summaries are kept (~130 KB each). */
-const SUMMARY_CACHE_LIMIT = 256;
+interface DailySummary {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
 
-function summaries(profile: SimSymbolProfile): DailySummaries {
-  let s = summaryCache.get(profile.key);
+/** Sessions per cached block. why: the calendar spans 1990–2099; a symbol's whole span would be ~1.1 MB. */
+const SUMMARY_BLOCK = 256;
+const summaryCache = new Map<number, SummaryBlock>();
+/** Cached blocks (~10 KB each). */
+const SUMMARY_CACHE_LIMIT = 4096;
+
+function summaryBlock(profile: SimSymbolProfile, block: number): SummaryBlock {
+  const cacheKey = profile.key * 256 + block;
+  let s = summaryCache.get(cacheKey);
   if (!s) {
-    const n = simSessions().sessions.length;
+    const values = new Float64Array(5 * SUMMARY_BLOCK);
     s = {
-      open: new Float64Array(n).fill(Number.NaN),
-      high: new Float64Array(n),
-      low: new Float64Array(n),
-      close: new Float64Array(n),
-      volume: new Float64Array(n),
+      open: values.subarray(0, SUMMARY_BLOCK).fill(Number.NaN),
+      high: values.subarray(SUMMARY_BLOCK, 2 * SUMMARY_BLOCK),
+      low: values.subarray(2 * SUMMARY_BLOCK, 3 * SUMMARY_BLOCK),
+      close: values.subarray(3 * SUMMARY_BLOCK, 4 * SUMMARY_BLOCK),
+      volume: values.subarray(4 * SUMMARY_BLOCK, 5 * SUMMARY_BLOCK),
     };
     if (summaryCache.size >= SUMMARY_CACHE_LIMIT)
       summaryCache.delete(summaryCache.keys().next().value as number);
-    summaryCache.set(profile.key, s);
+    summaryCache.set(cacheKey, s);
   }
   return s;
 }
 
-/** Fills the daily summary of session i (0 volume and NaN prices when a thin symbol missed the whole day). */
-function ensureSummary(profile: SimSymbolProfile, s: DailySummaries, i: number): void {
-  if (!Number.isNaN(s.open[i]) || s.volume[i] < 0) return;
-  const seg = regularMinutesUncached(profile, i);
-  if (seg.count === 0) {
-    s.volume[i] = -1;
-    return;
+/** The daily summary of session i, or undefined when a thin symbol missed the whole day. */
+function dailySummary(profile: SimSymbolProfile, i: number): DailySummary | undefined {
+  const s = summaryBlock(profile, Math.floor(i / SUMMARY_BLOCK));
+  const j = i % SUMMARY_BLOCK;
+  if (Number.isNaN(s.open[j]) && s.volume[j] >= 0) {
+    const seg = regularMinutesUncached(profile, i);
+    if (seg.count === 0) {
+      s.volume[j] = -1;
+    } else {
+      let high = seg.high[0];
+      let low = seg.low[0];
+      let volume = 0;
+      const rawFactor = rawSplitFactor(profile, simSessions().sessions[i].date);
+      for (let k = 0; k < seg.count; k++) {
+        if (seg.high[k] > high) high = seg.high[k];
+        if (seg.low[k] < low) low = seg.low[k];
+        volume += rawShares(seg.volume[k], rawFactor);
+      }
+      s.open[j] = seg.open[0];
+      s.high[j] = high;
+      s.low[j] = low;
+      s.close[j] = seg.close[seg.count - 1];
+      s.volume[j] = volume;
+    }
   }
-  let high = seg.high[0];
-  let low = seg.low[0];
-  let volume = 0;
-  const rawFactor = rawSplitFactor(profile, simSessions().sessions[i].date);
-  for (let k = 0; k < seg.count; k++) {
-    if (seg.high[k] > high) high = seg.high[k];
-    if (seg.low[k] < low) low = seg.low[k];
-    volume += rawShares(seg.volume[k], rawFactor);
-  }
-  s.open[i] = seg.open[0];
-  s.high[i] = high;
-  s.low[i] = low;
-  s.close[i] = seg.close[seg.count - 1];
-  s.volume[i] = volume;
+  if (s.volume[j] < 0) return undefined;
+  return { open: s.open[j], high: s.high[j], low: s.low[j], close: s.close[j], volume: s.volume[j] };
 }
 
 /** Which price basis an EOD series uses. */
@@ -132,23 +148,22 @@ export function simEodBars(
   const asOf = options.asOf ?? nyDateOf(nowMs);
   const adjustment = options.adjustment ?? 'split';
   const [first, last] = closedSessionRange(from, to, nowMs);
-  const s = summaries(profile);
   const sessions = simSessions().sessions;
   const dividendFactor = adjustment === 'dividend' ? dividendFactors(symbol, seed, asOf) : undefined;
   const rows: SimEodBar[] = [];
   const cap = options.rowCap ?? Number.POSITIVE_INFINITY;
   for (let i = last; i >= first && rows.length < cap; i--) {
-    ensureSummary(profile, s, i);
-    if (s.volume[i] < 0) continue;
+    const d = dailySummary(profile, i);
+    if (!d) continue;
     const date = sessions[i].date;
     const rawFactor = rawSplitFactor(profile, date);
     let factor = adjustment === 'none' ? rawFactor : adjustedSplitFactor(profile, date, asOf);
     if (dividendFactor) factor *= dividendFactor(date);
-    const open = round2(s.open[i] * factor);
-    const high = round2(s.high[i] * factor);
-    const low = round2(s.low[i] * factor);
-    const close = round2(s.close[i] * factor);
-    const rawVolume = s.volume[i];
+    const open = round2(d.open * factor);
+    const high = round2(d.high * factor);
+    const low = round2(d.low * factor);
+    const close = round2(d.close * factor);
+    const rawVolume = d.volume;
     const volume =
       adjustment === 'none'
         ? rawVolume
@@ -231,7 +246,7 @@ function dividendEvents(profile: SimSymbolProfile): DividendEvent[] {
       const i = index.firstOnOrAfter(target);
       if (i <= 0 || i >= index.sessions.length) continue;
       const date = index.sessions[i].date;
-      const previousClose = path.close[i - 1] * rawSplitFactor(profile, index.sessions[i - 1].date);
+      const previousClose = path.close(i - 1) * rawSplitFactor(profile, index.sessions[i - 1].date);
       // why: companies hold the quarterly amount for a year; it is reset from the price at the first ex-date.
       if (q === 0 || amount === 0) amount = round((previousClose * schedule.annualYield) / 4, 4);
       events.push({
@@ -323,7 +338,6 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     else i--;
   }
   if (i < 1) return undefined;
-  const s = summaries(profile);
   const factorOf = (j: number) => adjustedSplitFactor(profile, index.sessions[j].date, asOf);
   const f = factorOf(i);
   const rawFactor = rawSplitFactor(profile, index.sessions[i].date);
@@ -351,16 +365,16 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
     }
     timestamp = Math.floor(nowMs / 1000);
   } else {
-    ensureSummary(profile, s, i);
-    if (s.volume[i] < 0) return undefined;
-    price = s.close[i];
-    open = s.open[i];
-    dayHigh = s.high[i];
-    dayLow = s.low[i];
-    volume = s.volume[i];
+    const d = dailySummary(profile, i);
+    if (!d) return undefined;
+    price = d.close;
+    open = d.open;
+    dayHigh = d.high;
+    dayLow = d.low;
+    volume = d.volume;
     timestamp = index.sessions[i].closeAt / 1000;
   }
-  const previousClose = round2(dailyPath(profile).close[i - 1] * factorOf(i - 1));
+  const previousClose = round2(dailyPath(profile).close(i - 1) * factorOf(i - 1));
   let yearHigh = dayHigh * f;
   let yearLow = dayLow * f;
   const path = dailyPath(profile);
@@ -368,13 +382,13 @@ export function simQuote(symbol: string, nowMs: number, seed = 1): SimQuote | un
   // batch-quote cost ~25 ms per symbol.
   for (let j = Math.max(0, i - 251); j < i; j++) {
     const fj = factorOf(j);
-    yearHigh = Math.max(yearHigh, path.open[j] * fj, path.close[j] * fj);
-    yearLow = Math.min(yearLow, path.open[j] * fj, path.close[j] * fj);
+    yearHigh = Math.max(yearHigh, path.open(j) * fj, path.close(j) * fj);
+    yearLow = Math.min(yearLow, path.open(j) * fj, path.close(j) * fj);
   }
   const average = (n: number) => {
     let sum = 0;
     const from = Math.max(0, i - n + 1);
-    for (let j = from; j <= i; j++) sum += path.close[j] * factorOf(j);
+    for (let j = from; j <= i; j++) sum += path.close(j) * factorOf(j);
     return round(sum / (i - from + 1), 4);
   };
   const p = round2(price * f);

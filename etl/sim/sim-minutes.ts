@@ -146,13 +146,13 @@ function generateRth(profile: SimSymbolProfile, i: number): MinuteSegment {
   const path = dailyPath(profile);
   const minutes = sessionMinutes(i);
   const { weights, total } = volumeWeights(minutes);
-  const dayVolume = path.volume[i] * (minutes / 390);
+  const dayVolume = path.volume(i) * (minutes / 390);
   const missing = profile.thin ? MISSING_SHARE.thin : MISSING_SHARE.normal;
   return generateSegment({
     firstMinute: OPEN_MINUTE,
     minutes,
-    fromLog: Math.log(path.open[i]),
-    toLog: Math.log(path.close[i]),
+    fromLog: Math.log(path.open(i)),
+    toLog: Math.log(path.close(i)),
     sigma: (profile.dailyVolatility / Math.sqrt(minutes)) * 0.9,
     missingShare: missing.rth,
     volumeAt: (k) => (dayVolume * weights[k]) / total,
@@ -164,14 +164,14 @@ function generateExtended(profile: SimSymbolProfile, i: number, day: SimDay): vo
   const path = dailyPath(profile);
   const minutes = sessionMinutes(i);
   const sigma = (profile.dailyVolatility / Math.sqrt(390)) * 0.35;
-  const perMinute = path.volume[i] / 390;
+  const perMinute = path.volume(i) / 390;
   const missing = profile.thin ? MISSING_SHARE.thin : MISSING_SHARE.normal;
-  const previousClose = i > 0 ? path.close[i - 1] : path.open[i];
+  const previousClose = i > 0 ? path.close(i - 1) : path.open(i);
   day.pre = generateSegment({
     firstMinute: PRE_MARKET_MINUTE,
     minutes: OPEN_MINUTE - PRE_MARKET_MINUTE,
     fromLog: Math.log(previousClose),
-    toLog: Math.log(path.open[i]),
+    toLog: Math.log(path.open(i)),
     sigma,
     missingShare: missing.pre,
     volumeAt: () => perMinute * 0.015,
@@ -180,7 +180,7 @@ function generateExtended(profile: SimSymbolProfile, i: number, day: SimDay): vo
   day.post = generateSegment({
     firstMinute: OPEN_MINUTE + minutes,
     minutes: POST_MARKET_MINUTES,
-    fromLog: Math.log(path.close[i]),
+    fromLog: Math.log(path.close(i)),
     toLog: undefined,
     sigma,
     missingShare: missing.post,
@@ -191,7 +191,7 @@ function generateExtended(profile: SimSymbolProfile, i: number, day: SimDay): vo
 
 /** The minutes of a session (regular hours; pre- and post-market too when `extended`). Cached. */
 export function sessionDay(profile: SimSymbolProfile, sessionIndex: number, extended: boolean): SimDay {
-  const cacheKey = profile.key * 4096 + sessionIndex;
+  const cacheKey = profile.key * 32_768 + sessionIndex;
   let day = dayCache.get(cacheKey);
   if (day) {
     dayCache.delete(cacheKey);
@@ -207,7 +207,7 @@ export function sessionDay(profile: SimSymbolProfile, sessionIndex: number, exte
 
 /** Regular-session minutes of a session without touching the day cache (for daily summaries over years). */
 export function regularMinutesUncached(profile: SimSymbolProfile, sessionIndex: number): MinuteSegment {
-  const cached = dayCache.get(profile.key * 4096 + sessionIndex);
+  const cached = dayCache.get(profile.key * 32_768 + sessionIndex);
   return cached ? cached.rth : generateRth(profile, sessionIndex);
 }
 

@@ -319,7 +319,7 @@ function holidaysByExchange(params: Params): RouteAnswer {
         name: h.name,
         isClosed: null,
         adjOpenTime: null,
-        adjCloseTime: '13:00',
+        adjCloseTime: h.closeTime,
       });
     }
   }

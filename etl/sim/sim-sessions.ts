@@ -1,5 +1,5 @@
-import { CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR, type Session, sessionOn } from '../core/calendar.ts';
-import { addDays, type IsoDate } from '../core/time.ts';
+import { CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR, type Session, sessionsBetween } from '../core/calendar.ts';
+import type { IsoDate } from '../core/time.ts';
 
 /** First and last dates the simulator has data for (the trading calendar's span). */
 export const SIM_FIRST_DATE: IsoDate = `${CALENDAR_FIRST_YEAR}-01-01`;
@@ -20,15 +20,8 @@ let cached: SessionIndex | undefined;
 
 export function simSessions(): SessionIndex {
   if (cached) return cached;
-  const sessions: Session[] = [];
-  const byDate = new Map<IsoDate, number>();
-  for (let d = SIM_FIRST_DATE; d <= SIM_LAST_DATE; d = addDays(d, 1)) {
-    const s = sessionOn(d);
-    if (s) {
-      byDate.set(d, sessions.length);
-      sessions.push(s);
-    }
-  }
+  const sessions: Session[] = sessionsBetween(SIM_FIRST_DATE, SIM_LAST_DATE);
+  const byDate = new Map<IsoDate, number>(sessions.map((s, i) => [s.date, i]));
   const firstOnOrAfter = (date: IsoDate): number => {
     let lo = 0;
     let hi = sessions.length;

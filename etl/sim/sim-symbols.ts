@@ -19,7 +19,7 @@ export interface SimSymbolProfile {
   symbol: string;
   /** Stream key for everything random about this symbol. */
   key: number;
-  /** Price on the first session, on today's (fully split-adjusted) basis, USD. */
+  /** Level of the trend line on the first session of 2015, on today's (fully split-adjusted) basis, USD. */
   startPrice: number;
   /** Expected log return per session. */
   dailyDrift: number;

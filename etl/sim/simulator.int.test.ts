@@ -407,6 +407,16 @@ describe('data shape and order', () => {
         adjCloseTime: null,
       },
     ]);
+    // early closes before 1993 end at 14:00; irregular ones at their own time
+    const early = json(
+      await get('/stable/holidays-by-exchange', { exchange: 'NASDAQ', from: '1992-11-27', to: '1994-04-27' }),
+    ).filter((h) => h.isClosed === null);
+    expect(early.map((h) => [h.date, h.adjCloseTime])).toEqual([
+      ['1992-11-27', '14:00'],
+      ['1992-12-24', '14:00'],
+      ['1993-11-26', '13:00'],
+      ['1994-02-11', '14:30'],
+    ]);
   });
 
   it('lists stocks as {symbol, companyName}', async () => {
