@@ -34,18 +34,31 @@ export interface WarehouseReader {
 }
 
 /**
+ * Whether a lake without a manifest holds files of a v1 lake (`data_0.parquet`, rewritten in place). why: a v2
+ * lake before its first snapshot has no manifest either, but never a data_0 file.
+ */
+function holdsV1Files(lakeDir: string): boolean {
+  const candidates = ['sessions', 'splits', 'dividends'].map((d) => path.join(lakeDir, d, 'data_0.parquet'));
+  const dirsIn = (dir: string) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => path.join(dir, e.name))
+      : [];
+  for (const interval of dirsIn(path.join(lakeDir, 'bars')))
+    for (const month of dirsIn(interval)) candidates.push(path.join(month, 'data_0.parquet'));
+  return candidates.some((f) => fs.existsSync(f));
+}
+
+/**
  * Opens a reader over the warehouse's current snapshot. Works on an empty or missing lake (views then return no
  * rows). Takes no lock and never waits for a writer. Session time zone is UTC. Sandboxed: reads the snapshot's
  * files only, writes nothing, settings locked.
  */
 export async function openWarehouseReader(warehouseDir: string): Promise<WarehouseReader> {
   const snapshot = readWarehouseSnapshot(warehouseDir);
-  // why: a v1 lake (files rewritten in place, no manifest) always had its sessions file; a v2 lake before its
-  // first snapshot has no manifest either, but never a data_0 file.
-  if (
-    snapshot.manifests.etl.version === 0 &&
-    fs.existsSync(path.join(snapshot.lakeDir, 'sessions', 'data_0.parquet'))
-  )
+  if (snapshot.manifests.etl.version === 0 && holdsV1Files(snapshot.lakeDir))
     throw new UsageError(
       `${snapshot.lakeDir} was published by an older mqs (no manifest.json); run \`mqs etl\` once to upgrade the warehouse to lake v2`,
     );
