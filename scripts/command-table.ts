@@ -37,7 +37,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'calendar',
     describe:
-      'show the NYSE trading calendar: holidays and early closes of a year, or the sessions of a range',
+      'show the NYSE trading calendar (1990–2099): holidays and early closes of a year, or the sessions of a range',
     load: () => import('./commands/calendar.ts'),
   },
   {
