@@ -12,6 +12,7 @@ import { errorMessage, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { IsoDate } from '../core/time.ts';
 import type { ManifestWindowState } from '../publish/lake-manifest.ts';
+import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 import { applyMigrations } from './migrations.ts';
 
 /** Datasets the ETL fills; also the `dataset` of a window. */
@@ -70,6 +71,17 @@ const STG_WINDOWS_DDL = `create or replace temp table stg_windows (dataset varch
 const STG_QUARANTINE_DDL = `create or replace temp table stg_quarantine (dataset varchar, symbol varchar,
   interval varchar, from_date varchar, to_date varchar, label varchar, reason varchar, open double, high double,
   low double, close double, volume double, load_id bigint)`;
+
+/** The window key of a row selected with dataset, symbol, interval, "from" and "to" columns. */
+function windowKeyOf(r: Record<string, unknown>): WindowKey {
+  return {
+    dataset: r.dataset as Dataset,
+    symbol: String(r.symbol),
+    interval: String(r.interval),
+    from: String(r.from),
+    to: String(r.to),
+  };
+}
 
 const microsToTimestamp = (name: string) => `make_timestamp(${name}::bigint)::timestamptz`;
 
@@ -200,11 +212,7 @@ export class EtlLedger {
       Object.fromEntries(given) as Record<string, string>,
     );
     return reader.getRowObjectsJS().map((r) => ({
-      dataset: r.dataset as Dataset,
-      symbol: String(r.symbol),
-      interval: String(r.interval),
-      from: String(r.from),
-      to: String(r.to),
+      ...windowKeyOf(r),
       status: r.status as WindowStatus,
       attempts: Number(r.attempts),
       rowCount: Number(r.row_count),
@@ -216,7 +224,7 @@ export class EtlLedger {
   }
 
   /** Quarantined bars (optionally of one symbol), with their window, oldest window first. */
-  async quarantined(symbol?: string): Promise<(QuarantinedRow & WindowKey)[]> {
+  async quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]> {
     const reader = await this.connection.runAndReadAll(
       `select dataset, symbol, interval, strftime(from_date, '%Y-%m-%d') as "from", strftime(to_date, '%Y-%m-%d') as "to",
               label, reason, open, high, low, close, volume
@@ -225,11 +233,7 @@ export class EtlLedger {
       symbol === undefined ? {} : { symbol },
     );
     return reader.getRowObjectsJS().map((r) => ({
-      dataset: r.dataset as Dataset,
-      symbol: String(r.symbol),
-      interval: String(r.interval),
-      from: String(r.from),
-      to: String(r.to),
+      ...windowKeyOf(r),
       label: String(r.label),
       reason: String(r.reason),
       open: Number(r.open),
@@ -331,15 +335,4 @@ export class EtlLedger {
       throw error;
     }
   }
-}
-
-/** A quarantined bar as the ledger stores it. */
-export interface QuarantinedRow {
-  label: string;
-  reason: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
 }

@@ -120,15 +120,15 @@ export async function readWarehouseStatus(
   }
 
   // why: status only reads; on a warehouse it may not write it must not try to create etl.lock.
-  if (!writable(warehouseDir))
-    return {
-      series,
-      failed_windows: [],
-      runs: [],
-      sources: [],
-      etl_running: undefined,
-      read_only: READ_ONLY(warehouseDir),
-    };
+  const readOnly = (): WarehouseStatus => ({
+    series,
+    failed_windows: [],
+    runs: [],
+    sources: [],
+    etl_running: undefined,
+    read_only: READ_ONLY(warehouseDir),
+  });
+  if (!writable(warehouseDir)) return readOnly();
   let lock: Awaited<ReturnType<typeof acquireWriterLock>>;
   try {
     lock = await acquireWriterLock(warehouseDir, 'etl', {
@@ -138,15 +138,7 @@ export async function readWarehouseStatus(
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
-      return {
-        series,
-        failed_windows: [],
-        runs: [],
-        sources: [],
-        etl_running: undefined,
-        read_only: READ_ONLY(warehouseDir),
-      };
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return readOnly();
     if (!(error instanceof LockedError)) throw error;
     return { series, failed_windows: [], runs: [], sources: [], etl_running: error.message };
   }

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const SNAPSHOTS_DIR = '_snapshots';
@@ -45,15 +46,7 @@ export interface ManifestWindowState {
   /** Commits of the window this state sums up (a window polled live is committed many times). Default 1. */
   commits?: number;
   /** The window's quarantined bars (undefined leaves the stored ones alone). */
-  quarantined?: {
-    label: string;
-    reason: string;
-    open: number;
-    high: number;
-    low: number;
-    close: number;
-    volume: number;
-  }[];
+  quarantined?: QuarantinedBar[];
 }
 
 export interface LakeManifest {

@@ -17,11 +17,11 @@ import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
 import {
   EtlLedger,
   type LoadSummary,
-  type QuarantinedRow,
   type Watermark,
   type WindowKey,
   type WindowState,
 } from '../load/etl-ledger.ts';
+import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 import { CATALOG_FILE, writeCatalog } from './catalog.ts';
 import { type DailyWindow, EtlStage, type IntradayCommit } from './etl-stage.ts';
 import {
@@ -104,7 +104,7 @@ export interface WarehouseWriter {
   ): Promise<WindowState[]>;
   failedWindows(): Promise<WindowState[]>;
   /** Bars that failed validation, with their window (optionally of one symbol), as published. */
-  quarantined(symbol?: string): Promise<(QuarantinedRow & WindowKey)[]>;
+  quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]>;
   watermarks(): Promise<Watermark[]>;
   /** Writes what is staged and publishes a snapshot (and the CLI catalog); writes nothing when nothing changed. */
   publish(): Promise<PublishResult>;
@@ -227,7 +227,7 @@ class Writer implements WarehouseWriter {
     return this.windowStates({ status: 'failed' });
   }
 
-  quarantined(symbol?: string): Promise<(QuarantinedRow & WindowKey)[]> {
+  quarantined(symbol?: string): Promise<(QuarantinedBar & WindowKey)[]> {
     return this.ledger.quarantined(symbol);
   }
 
