@@ -48,6 +48,9 @@ export interface IntradayCommit {
 /** A window of a daily dataset (eod_bars, splits, dividends): New York dates, both inclusive. */
 export type DailyWindow = Omit<WindowKey, 'dataset' | 'interval'>;
 
+/** Buffer-pool cap of rewrites and compactions (at least twice the writer's), MB. */
+const REWRITE_MEMORY_MB = 256;
+
 /** Files beyond which a partition is compacted into one sorted file. */
 export const MAX_FILES_PER_PARTITION = 8;
 
@@ -165,14 +168,18 @@ export class EtlStage {
   private readonly series = new Map<string, [IsoDate, IsoDate][]>();
   private readonly stagedBars: StagedBarsFunction;
 
-  private constructor(private readonly connection: DuckDBConnection) {
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly memoryLimitMb: number,
+  ) {
     this.stagedBars = new StagedBarsFunction(connection, 'mqs_pending_bars', STAGED_BAR_COLUMNS);
   }
 
-  static async create(connection: DuckDBConnection): Promise<EtlStage> {
+  /** `memoryLimitMb`: the connection's buffer-pool cap, put back after a rewrite or compaction raised it. */
+  static async create(connection: DuckDBConnection, memoryLimitMb: number): Promise<EtlStage> {
     for (const spec of Object.values(DAILY))
       await connection.run(`create or replace temp table pending_${spec.dataset} (${spec.staging})`);
-    return new EtlStage(connection);
+    return new EtlStage(connection, memoryLimitMb);
   }
 
   /** Rows staged and not yet written to files. */
@@ -344,36 +351,82 @@ export class EtlStage {
     newRows: string,
   ): Promise<void> {
     const live = tx.files(source.dir, partition);
-    const overlapping = live.filter((f) => mayHold(f, dateColumn, replaced));
+    const candidates = live.filter((f) => mayHold(f, dateColumn, replaced));
+    const overlapping =
+      candidates.length > 0 ? await this.filesHolding(tx, candidates, replaced, dateColumn) : [];
     if (overlapping.length === 0) {
       // why: staged rows come in key order (windows sorted, bars ascending), so no sort is needed.
       await tx.writeFile(source, partition, newRows, { sort: source.dir !== 'bars' });
     } else {
-      await this.connection.run(
-        'create or replace temp table replaced_ranges (symbol varchar, from_date date, to_date date)',
-      );
-      const appender = await this.connection.createAppender('replaced_ranges', 'main', 'temp');
-      try {
-        for (const r of replaced) {
-          appender.appendVarchar(r.symbol);
-          appender.appendVarchar(r.from);
-          appender.appendVarchar(r.to);
-          appender.endRow();
-        }
-      } finally {
-        appender.closeSync();
-      }
       const columns = source.columns.map(([n]) => n).join(', ');
       const kept = `select ${columns} from (${tx.readFilesSql(overlapping)}) f
         where not exists (select 1 from replaced_ranges r
           where r.symbol = f.symbol and f.${dateColumn} between r.from_date and r.to_date)`;
-      await tx.writeFile(source, partition, `${kept} union all select ${columns} from (${newRows})`, {
-        sort: true,
-      });
+      await this.withRewriteMemory(() =>
+        tx.writeFile(source, partition, `${kept} union all select ${columns} from (${newRows})`, {
+          sort: true,
+        }),
+      );
       tx.remove(source.dir, overlapping);
     }
     const files = tx.files(source.dir, partition);
-    if (files.length > MAX_FILES_PER_PARTITION) await tx.compact(source, partition, files);
+    if (files.length > MAX_FILES_PER_PARTITION)
+      await this.withRewriteMemory(() => tx.compact(source, partition, files));
+  }
+
+  /**
+   * The files among `candidates` that really hold a row of a replaced range (staged into `replaced_ranges`).
+   * why: min/max of a file spanning all symbols and a fortnight overlap nearly every window of the next flush
+   * of a backfill (windows of one date range straddle two flushes); reading the two key columns, which row
+   * groups prune by symbol, keeps those flushes from rewriting (and sorting) the month again.
+   */
+  private async filesHolding(
+    tx: LakeTransaction,
+    candidates: readonly LakeFile[],
+    replaced: readonly Replaced[],
+    dateColumn: string,
+  ): Promise<LakeFile[]> {
+    await this.connection.run(
+      'create or replace temp table replaced_ranges (symbol varchar, from_date date, to_date date)',
+    );
+    const appender = await this.connection.createAppender('replaced_ranges', 'main', 'temp');
+    try {
+      for (const r of replaced) {
+        appender.appendVarchar(r.symbol);
+        appender.appendVarchar(r.from);
+        appender.appendVarchar(r.to);
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+    const list = candidates.map((f) => sqlString(tx.absolutePath(f))).join(', ');
+    const hit = new Set(
+      (
+        await this.connection.runAndReadAll(
+          `select distinct f.filename from read_parquet([${list}], filename = true, hive_partitioning = false) f
+           join replaced_ranges r on r.symbol = f.symbol and f.${dateColumn} between r.from_date and r.to_date`,
+        )
+      )
+        .getRowsJS()
+        .map((row) => String(row[0])),
+    );
+    return candidates.filter((f) => hit.has(tx.absolutePath(f)));
+  }
+
+  /**
+   * Runs a rewrite or compaction with a larger buffer pool. why: sorting a month while reading and writing
+   * Parquet ran out of the 96 MB append cap ("failed to allocate data of size 32.0 KiB") on a 300-symbol
+   * backfill; the sort spills beyond the larger cap.
+   */
+  private async withRewriteMemory<T>(work: () => Promise<T>): Promise<T> {
+    const base = this.memoryLimitMb;
+    await this.connection.run(`set memory_limit = '${Math.max(2 * base, REWRITE_MEMORY_MB)}MB'`);
+    try {
+      return await work();
+    } finally {
+      await this.connection.run(`set memory_limit = '${base}MB'`);
+    }
   }
 
   private async flushIntraday(tx: LakeTransaction): Promise<void> {

@@ -162,9 +162,14 @@ export class LakeTransaction {
     return written;
   }
 
+  /** A file's absolute path. */
+  absolutePath(file: LakeFile): string {
+    return path.join(this.root, ...file.path.split('/'));
+  }
+
   /** `read_parquet` over some of the root's files (their stored columns; no hive columns). */
   readFilesSql(files: readonly LakeFile[]): string {
-    const list = files.map((f) => sqlString(path.join(this.root, ...f.path.split('/')))).join(', ');
+    const list = files.map((f) => sqlString(this.absolutePath(f))).join(', ');
     return `select * from read_parquet([${list}], hive_partitioning = false)`;
   }
 

@@ -227,6 +227,29 @@ describe('warehouse writer', () => {
     expect(Number(rows[0]!.c)).toBeCloseTo(sum(expected.close), 6);
   });
 
+  it('adds a file, not a rewrite, when a window falls inside the min/max of a file but matches none of its rows', async () => {
+    writer = await open({ flushRows: 1 });
+    const loadId = await writer.beginLoad('backfill');
+    // why: a backfill's flush holds AAA and CCC for a week; the next flush brings BBB for the same dates, inside
+    // the first file's symbol and date ranges but without a row there: nothing may be read back and re-sorted.
+    await writer.commitIntraday(
+      [commitOf(week, loadId), commitOf({ ...week, symbol: 'CCC' }, loadId)],
+      loadId,
+    );
+    await writer.commitIntraday([commitOf({ ...week, symbol: 'BBB' }, loadId)], loadId);
+    await writer.publish();
+    const files = barFiles();
+    expect(files.map((f) => [f.rows, f.min.symbol, f.max.symbol])).toEqual([
+      [780, 'AAPL', 'CCC'],
+      [390, 'BBB', 'BBB'],
+    ]);
+    writer.close();
+    writer = undefined;
+    expect(await query('select count(*) n, count(distinct (symbol, bar_start_at)) k from bars')).toEqual([
+      { n: '1170', k: '1170' },
+    ]);
+  });
+
   it('compacts a partition past its file bound and deletes replaced files once no kept snapshot lists them', async () => {
     writer = await open({ retention: { keepSnapshots: 1, keepMs: 0 } });
     const loadId = await writer.beginLoad('nightly');

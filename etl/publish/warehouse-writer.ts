@@ -378,7 +378,7 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
       collectGarbage(root, options.clock.now(), options.retention ?? DEFAULT_RETENTION);
       if (!fs.existsSync(path.join(warehouseDir, CATALOG_FILE)))
         await writeCatalog(warehouseDir, options.clock);
-      const stage = await EtlStage.create(ledger.connection);
+      const stage = await EtlStage.create(ledger.connection, Math.round(options.memoryLimitMb ?? 1024));
       return serialized(new Writer(warehouseDir, ledger, stage, options), lock);
     } catch (error) {
       ledger.close();
