@@ -73,54 +73,18 @@ const NATIVE_SOURCES: { source: string; table: string; select: string }[] = [
   { source: 'dividends', table: 'src_dividends', select: 'select * from stg_lake__dividends' },
 ];
 
-const SOURCE_PLACEHOLDER = /\{\{\s*source\(\s*'([a-z_]+)'\s*\)\s*\}\}/g;
-
 /**
- * Creates the views of sql/ in the native file over the native tables, layer by layer (a view whose dependency is
- * not created yet is retried). Views over a source with no native table (the trading books) are left out, and so
- * are views depending on them. Returns the names created.
+ * Creates the views of sql/ in the native file over the native tables; a source with no native table (the
+ * trading books) reads as a typed empty relation, as on an empty lake. Returns the names created.
  */
 async function createNativeViews(con: DuckDBConnection): Promise<string[]> {
-  const { readViewDefinitions, VIEW_LAYERS } = await import('../../etl/publish/warehouse-views.ts');
+  const { createViews } = await import('../../etl/publish/warehouse-views.ts');
+  const { sourceRelationSql } = await import('../../etl/publish/lake-sources.ts');
   const tables = new Map(NATIVE_SOURCES.map((s) => [s.source, s.table]));
-  const created: string[] = [];
-  const definitions = readViewDefinitions();
-  for (const layer of VIEW_LAYERS) {
-    let pending = definitions.filter((v) => v.layer === layer);
-    while (pending.length > 0) {
-      const failed: typeof pending = [];
-      for (const view of pending) {
-        let missing = false;
-        const body = view.sql
-          .replace(SOURCE_PLACEHOLDER, (_, name: string) => {
-            const table = tables.get(name);
-            if (!table) missing = true;
-            return table ?? name;
-          })
-          .replace(/;\s*$/, '');
-        if (missing) continue;
-        try {
-          await con.run(`create or replace view ${view.name} as\n${body}`);
-          created.push(view.name);
-        } catch {
-          failed.push(view);
-        }
-      }
-      if (failed.length === pending.length) break;
-      pending = failed;
-    }
-  }
-  for (const needed of ['bars', 'bars_daily']) {
-    if (!created.includes(needed)) throw new Error(`native reference: view ${needed} could not be created`);
-  }
-  return created;
+  return createViews(con, (source) => tables.get(source.name) ?? sourceRelationSql(source, []));
 }
 
-/**
- * Spawns a process and resolves with its stdout, its wall time in ms and its exit code. stdout goes to a file:
- * why: `mqs` calls process.exit() when its command returns, which cuts a piped stdout at 64 KiB (scripts/cli.ts;
- * writes to a file are synchronous and complete).
- */
+/** Spawns a process and resolves with its stdout (through a file), its wall time in ms and its exit code. */
 async function runProcess(
   command: string,
   argv: string[],
@@ -160,6 +124,8 @@ export default async function run(args: string[]): Promise<void> {
   const { sessionsBetween } = await import('../../etl/core/calendar.ts');
   const { simStockList } = await import('../../etl/sim/simulator.ts');
   const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
+  const { createViews, readViewDefinitions } = await import('../../etl/publish/warehouse-views.ts');
+  const { readWarehouseSnapshot, snapshotRelation } = await import('../../etl/publish/warehouse-snapshot.ts');
 
   const nSymbols = Number(values.symbols);
   const months = Number(values.months);
@@ -242,15 +208,18 @@ export default async function run(args: string[]): Promise<void> {
     if (!reuse || !marker?.native || !fs.existsSync(nativeFile)) {
       fs.rmSync(nativeFile, { force: true });
       const t0 = performance.now();
-      const reader = await openWarehouseReader(warehouseDir);
+      // why: the members' reader is sandboxed (it opens no file outside its snapshot), so the copy runs in the
+      // native file's own instance over views of the same snapshot, as the CLI catalog builds them.
+      const builder = await DuckDBInstance.create(nativeFile);
       try {
-        await reader.connection.run(`attach ${sqlString(nativeFile)} as native`);
-        for (const s of NATIVE_SOURCES) {
-          await reader.connection.run(`create table native.${s.table} as ${s.select}`);
-        }
-        await reader.connection.run('detach native');
+        const con = await builder.connect();
+        await con.run("set TimeZone = 'UTC'");
+        await createViews(con, snapshotRelation(readWarehouseSnapshot(warehouseDir)));
+        for (const s of NATIVE_SOURCES) await con.run(`create table ${s.table} as ${s.select}`);
+        for (const view of readViewDefinitions().reverse()) await con.run(`drop view if exists ${view.name}`);
+        con.closeSync();
       } finally {
-        reader.close();
+        builder.closeSync();
       }
       const instance = await DuckDBInstance.create(nativeFile);
       try {
