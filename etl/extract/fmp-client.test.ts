@@ -9,14 +9,10 @@ import { UsageError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
 import { createFmpClient, type FmpClient, type FmpClientOptions } from './fmp-client.ts';
 import {
-  FmpAuthError,
-  FmpBadRequestError,
-  FmpBandwidthError,
   FmpEndpointNotInPlanError,
   FmpError,
   FmpResponseError,
   FmpRetriesExhaustedError,
-  FmpSymbolNotInPlanError,
 } from './fmp-errors.ts';
 import { ManualClock } from './manual-clock.ts';
 
@@ -347,49 +343,6 @@ describe('createFmpClient: failures', () => {
     expect((error as Error).message).toMatch(/failed validation on all 4 attempts/);
   });
 
-  it('stops on 401 and on the legacy 403, naming the fix', async () => {
-    const server = await fake((seen) =>
-      seen.query.get('symbol') === 'AAPL'
-        ? {
-            status: 401,
-            body: '{\n  "Error Message": "Invalid API KEY. Feel free to create a Free API Key"\n}',
-          }
-        : {
-            status: 403,
-            body: '{"Error Message": "Legacy Endpoint : Due to Legacy endpoints being no longer supported"}',
-          },
-    );
-    const fmp = client(server);
-    const auth = await fmp.splits('AAPL').catch((e: unknown) => e);
-    expect(auth).toBeInstanceOf(FmpAuthError);
-    expect((auth as Error).message).toMatch(/FMP_API_KEY/);
-    const legacy = await fmp.splits('MSFT').catch((e: unknown) => e);
-    expect(legacy).toBeInstanceOf(FmpAuthError);
-    expect((legacy as Error).message).toMatch(/\/stable/);
-    expect(server.seen).toHaveLength(2);
-  });
-
-  it('an "Invalid API KEY" body is an auth error even with status 200', async () => {
-    const server = await fake(() => ({ status: 200, body: '{"Error Message": "Invalid API KEY."}' }));
-    await expect(client(server).intradayBars({ ...day, symbol: 'AAPL' })).rejects.toThrow(FmpAuthError);
-  });
-
-  it('skips a symbol on the 402 symbol gate but keeps the endpoint', async () => {
-    const server = await fake((seen) =>
-      seen.query.get('symbol') === 'SHOP.TO'
-        ? {
-            status: 402,
-            body: "Premium Query Parameter: 'Special Endpoint : This value set for 'symbol' is not available under your current subscription",
-          }
-        : { body: BARS },
-    );
-    const fmp = client(server);
-    const error = await fmp.intradayBars({ ...day, symbol: 'shop.to' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(FmpSymbolNotInPlanError);
-    expect(error).toMatchObject({ kind: 'symbol-not-in-plan', symbol: 'SHOP.TO' });
-    expect((await fmp.intradayBars({ ...day, symbol: 'AAPL' })).length).toBe(2);
-  });
-
   it('disables an endpoint on 402 Restricted Endpoint: later calls fail fast without a request', async () => {
     const server = await fake((seen) =>
       seen.path.endsWith('/1min')
@@ -407,19 +360,6 @@ describe('createFmpClient: failures', () => {
     expect(server.seen).toHaveLength(1);
     expect((await fmp.intradayBars({ ...day, interval: '5min', symbol: 'AAPL' })).length).toBe(2);
     expect(fmp.stats().disabledEndpoints).toEqual(['historical-chart/1min']);
-  });
-
-  it('stops on "Bandwidth Limit Reach" and reports 400 as a bad request', async () => {
-    const server = await fake((seen) =>
-      seen.path.endsWith('splits')
-        ? { status: 429, body: '{"Error Message": "Bandwidth Limit Reach . Please upgrade your plan"}' }
-        : { status: 400, body: 'Query Error: Invalid or missing query parameter - symbol' },
-    );
-    const fmp = client(server);
-    await expect(fmp.splits('AAPL')).rejects.toThrow(FmpBandwidthError);
-    await expect(fmp.dividends('AAPL')).rejects.toThrow(FmpBadRequestError);
-    expect(server.seen).toHaveLength(2);
-    expect(fmp.stats().http429).toBe(0);
   });
 
   it('times out a hanging request and retries it', async () => {
