@@ -1,7 +1,7 @@
 /**
  * An FMP-compatible HTTP server (fmp-api.md §11) on node:http: the `/stable` routes with FMP's shapes, order,
  * New York labels and error answers; plan gates and call limits; silent range caps; seeded fault injection; and a
- * non-FMP stats endpoint (`GET /__sim/stats`). Data is deterministic from the seed (see sim-intraday.ts, sim-eod.ts).
+ * non-FMP stats endpoint (`GET /__sim/stats`). Data is deterministic from the seed (see sim-intraday.ts, sim-eod.ts, sim-dividends.ts, sim-quote.ts).
  * This file is the server's lifecycle (listen, latency, configure, close) and the simulator's public exports;
  * requests are answered in `sim-request-handler.ts`, options are read in `simulator-options.ts`.
  */
@@ -13,16 +13,13 @@ import { SimRequestHandler, type SimStats } from './sim-request-handler.ts';
 import { simSessions } from './sim-sessions.ts';
 import { buildState, reconfigure, type SimulatorOptions } from './simulator-options.ts';
 
+export { type SimDividendRow, simDividends } from './sim-dividends.ts';
 export {
-  type SimDividendRow,
   type SimEodAdjustment,
   type SimEodBar,
   type SimEodOptions,
-  type SimQuote,
   type SimSplitRow,
-  simDividends,
   simEodBars,
-  simQuote,
   simSplits,
 } from './sim-eod.ts';
 export {
@@ -33,6 +30,7 @@ export {
   simIntradayColumns,
 } from './sim-intraday.ts';
 export type { SimPlanProfile } from './sim-plans.ts';
+export { type SimQuote, simQuote } from './sim-quote.ts';
 export type { SimStats } from './sim-request-handler.ts';
 export type { SimRangeCap } from './sim-routes.ts';
 export { DEFAULT_EOD_ROW_CAP, DEFAULT_INTRADAY_CAPS, simStockList } from './sim-routes.ts';
