@@ -42,7 +42,7 @@ import type {
   FmpStockListEntry,
   IntradayRequest,
 } from './fmp-types.ts';
-import { acquireKeyLimiter } from './rate-limiter.ts';
+import { acquireKeyLimiter } from './key-limiters.ts';
 
 export type { FmpClientStats } from './fmp-client-stats.ts';
 export type { EodRequest, FmpRequestOptions } from './fmp-endpoints.ts';
