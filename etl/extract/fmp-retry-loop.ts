@@ -134,28 +134,39 @@ export async function callWithRetries<T>(parts: RetryLoopParts, call: FmpCall<T>
       }
     }
     transientAttempts += 1;
-    const delayMs = retryDelay(parts, transientAttempts);
-    if (transientAttempts >= retry.maxAttempts || clock.now() + delayMs - started > retry.maxElapsedMs) {
-      if (last.validation) {
-        throw new FmpResponseError(
-          `${ctx.label}: FMP sent a body that failed validation on all ${transientAttempts} attempts (${last.reason})`,
-          { endpoint: ctx.endpoint, symbol: ctx.symbol, status: lastStatus },
-        );
-      }
-      throw exhausted(ctx, sent, lastStatus, last.reason);
-    }
-    log.debug(
-      {
-        endpoint: ctx.endpoint,
-        symbol: ctx.symbol,
-        attempt: transientAttempts,
-        delayMs,
-        reason: last.reason,
-      },
-      'fmp request failed, retrying',
-    );
-    await clock.sleep(delayMs, ctx.signal);
+    await backOffOrGiveUp(parts, ctx, { started, transientAttempts, sent, lastStatus, last });
   }
+}
+
+/** Waits before the next attempt, or throws when the attempts or the call's time are used up. */
+async function backOffOrGiveUp(
+  parts: RetryLoopParts,
+  ctx: CallContext,
+  call: {
+    started: number;
+    transientAttempts: number;
+    sent: number;
+    lastStatus: number | undefined;
+    last: Transient;
+  },
+): Promise<void> {
+  const { clock, retry } = parts;
+  const { transientAttempts, lastStatus, last } = call;
+  const delayMs = retryDelay(parts, transientAttempts);
+  if (transientAttempts >= retry.maxAttempts || clock.now() + delayMs - call.started > retry.maxElapsedMs) {
+    if (last.validation) {
+      throw new FmpResponseError(
+        `${ctx.label}: FMP sent a body that failed validation on all ${transientAttempts} attempts (${last.reason})`,
+        { endpoint: ctx.endpoint, symbol: ctx.symbol, status: lastStatus },
+      );
+    }
+    throw exhausted(ctx, call.sent, lastStatus, last.reason);
+  }
+  parts.log.debug(
+    { endpoint: ctx.endpoint, symbol: ctx.symbol, attempt: transientAttempts, delayMs, reason: last.reason },
+    'fmp request failed, retrying',
+  );
+  await clock.sleep(delayMs, ctx.signal);
 }
 
 /** A call to an endpoint (or with a parameter) a 402 disabled fails fast, without a request. */
