@@ -1,6 +1,6 @@
 /**
  * The `/stable` endpoints the client calls: for each, the checked and normalised query parameters, the label its
- * messages use, and the parser that validates its body. No I/O: `fmp-client.ts` sends what these build.
+ * messages use, and the parser that validates its body. No I/O: `fmp-retry-loop.ts` sends what these build.
  */
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
