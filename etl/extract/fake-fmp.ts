@@ -1,4 +1,7 @@
-/** A loopback FMP stand-in for the client's tests: each answer is scripted per request (a fake server, not a mock of our code). */
+/**
+ * A loopback FMP stand-in for the client's tests: each answer is scripted per request (a fake server, not a mock
+ * of our code).
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
