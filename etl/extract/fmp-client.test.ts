@@ -1,105 +1,20 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
+import { FakeFmp, type Reply, type Seen } from './fake-fmp.ts';
 import { createFmpClient, type FmpClient, type FmpClientOptions } from './fmp-client.ts';
 import {
-  FmpAuthError,
-  FmpBadRequestError,
-  FmpBandwidthError,
   FmpEndpointNotInPlanError,
   FmpError,
   FmpResponseError,
   FmpRetriesExhaustedError,
-  FmpSymbolNotInPlanError,
 } from './fmp-errors.ts';
 import { ManualClock } from './manual-clock.ts';
 
 const API_KEY = 'sk-test-7f3a9c0e12d4';
-
-/** What the fake answers: a status and body, or a broken connection. */
-type Reply =
-  | { status?: number; body: string; headers?: Record<string, string> }
-  | { reset: true }
-  | { truncate: string }
-  | { hang: true };
-
-interface Seen {
-  path: string;
-  query: URLSearchParams;
-  acceptEncoding: string | undefined;
-}
-
-/** A loopback FMP stand-in whose answers a test scripts per request (a fake, not a mock of our code). */
-class FakeFmp {
-  readonly seen: Seen[] = [];
-  private server: http.Server;
-  port = 0;
-  constructor(private handler: (seen: Seen, index: number) => Reply) {
-    this.server = this.create();
-  }
-  private create(): http.Server {
-    return http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const seen: Seen = {
-        path: url.pathname,
-        query: url.searchParams,
-        acceptEncoding: req.headers['accept-encoding'],
-      };
-      this.seen.push(seen);
-      const reply = this.handler(seen, this.seen.length - 1);
-      if ('reset' in reply) {
-        req.socket.destroy();
-        return;
-      }
-      if ('hang' in reply) return;
-      if ('truncate' in reply) {
-        res.writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': String(reply.truncate.length * 2),
-        });
-        res.write(reply.truncate);
-        setTimeout(() => req.socket.destroy(), 5);
-        return;
-      }
-      const gzip = /gzip/.test(seen.acceptEncoding ?? '');
-      const payload = gzip ? gzipSync(reply.body) : Buffer.from(reply.body);
-      res.writeHead(reply.status ?? 200, {
-        'content-type': 'application/json; charset=utf-8',
-        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-        ...reply.headers,
-      });
-      res.end(payload);
-    });
-  }
-  async start(port = 0): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-  async restart(): Promise<void> {
-    this.server = this.create();
-    await this.start(this.port);
-  }
-  setHandler(handler: (seen: Seen, index: number) => Reply): void {
-    this.handler = handler;
-  }
-  dataRequests(): Seen[] {
-    return this.seen.filter((s) => s.query.has('apikey'));
-  }
-}
 
 const BARS = JSON.stringify([
   { date: '2024-03-11 09:31:00', open: 172.5, low: 172.1, high: 173, close: 172.84, volume: 1555040 },
@@ -347,49 +262,6 @@ describe('createFmpClient: failures', () => {
     expect((error as Error).message).toMatch(/failed validation on all 4 attempts/);
   });
 
-  it('stops on 401 and on the legacy 403, naming the fix', async () => {
-    const server = await fake((seen) =>
-      seen.query.get('symbol') === 'AAPL'
-        ? {
-            status: 401,
-            body: '{\n  "Error Message": "Invalid API KEY. Feel free to create a Free API Key"\n}',
-          }
-        : {
-            status: 403,
-            body: '{"Error Message": "Legacy Endpoint : Due to Legacy endpoints being no longer supported"}',
-          },
-    );
-    const fmp = client(server);
-    const auth = await fmp.splits('AAPL').catch((e: unknown) => e);
-    expect(auth).toBeInstanceOf(FmpAuthError);
-    expect((auth as Error).message).toMatch(/FMP_API_KEY/);
-    const legacy = await fmp.splits('MSFT').catch((e: unknown) => e);
-    expect(legacy).toBeInstanceOf(FmpAuthError);
-    expect((legacy as Error).message).toMatch(/\/stable/);
-    expect(server.seen).toHaveLength(2);
-  });
-
-  it('an "Invalid API KEY" body is an auth error even with status 200', async () => {
-    const server = await fake(() => ({ status: 200, body: '{"Error Message": "Invalid API KEY."}' }));
-    await expect(client(server).intradayBars({ ...day, symbol: 'AAPL' })).rejects.toThrow(FmpAuthError);
-  });
-
-  it('skips a symbol on the 402 symbol gate but keeps the endpoint', async () => {
-    const server = await fake((seen) =>
-      seen.query.get('symbol') === 'SHOP.TO'
-        ? {
-            status: 402,
-            body: "Premium Query Parameter: 'Special Endpoint : This value set for 'symbol' is not available under your current subscription",
-          }
-        : { body: BARS },
-    );
-    const fmp = client(server);
-    const error = await fmp.intradayBars({ ...day, symbol: 'shop.to' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(FmpSymbolNotInPlanError);
-    expect(error).toMatchObject({ kind: 'symbol-not-in-plan', symbol: 'SHOP.TO' });
-    expect((await fmp.intradayBars({ ...day, symbol: 'AAPL' })).length).toBe(2);
-  });
-
   it('disables an endpoint on 402 Restricted Endpoint: later calls fail fast without a request', async () => {
     const server = await fake((seen) =>
       seen.path.endsWith('/1min')
@@ -407,19 +279,6 @@ describe('createFmpClient: failures', () => {
     expect(server.seen).toHaveLength(1);
     expect((await fmp.intradayBars({ ...day, interval: '5min', symbol: 'AAPL' })).length).toBe(2);
     expect(fmp.stats().disabledEndpoints).toEqual(['historical-chart/1min']);
-  });
-
-  it('stops on "Bandwidth Limit Reach" and reports 400 as a bad request', async () => {
-    const server = await fake((seen) =>
-      seen.path.endsWith('splits')
-        ? { status: 429, body: '{"Error Message": "Bandwidth Limit Reach . Please upgrade your plan"}' }
-        : { status: 400, body: 'Query Error: Invalid or missing query parameter - symbol' },
-    );
-    const fmp = client(server);
-    await expect(fmp.splits('AAPL')).rejects.toThrow(FmpBandwidthError);
-    await expect(fmp.dividends('AAPL')).rejects.toThrow(FmpBadRequestError);
-    expect(server.seen).toHaveLength(2);
-    expect(fmp.stats().http429).toBe(0);
   });
 
   it('times out a hanging request and retries it', async () => {

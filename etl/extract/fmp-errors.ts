@@ -2,6 +2,7 @@
  * Typed FMP errors: each kind tells the caller what to do next (fmp-api.md §8, §10).
  * Messages name the endpoint and symbol, never the URL or the API key.
  */
+import { scrubSecrets } from '../core/secrets.ts';
 
 /** What went wrong, and therefore what the caller does next. */
 export type FmpErrorKind =
@@ -87,4 +88,18 @@ export class FmpResponseError extends FmpError {
 /** True for errors after which the whole run should stop (auth, bandwidth). */
 export function isFatalFmpError(error: unknown): error is FmpAuthError | FmpBandwidthError {
   return error instanceof FmpAuthError || error instanceof FmpBandwidthError;
+}
+
+/** Removes the key (and any `apikey=` parameter) from text that came from the network or a library. */
+export function scrubApiKey(text: string, apiKey: string): string {
+  return scrubSecrets(text).split(apiKey).join('***');
+}
+
+/** A library or network error as one line of text (name, code, message); scrub it before it enters a message. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message}`;
+  }
+  return String(error);
 }

@@ -2,8 +2,10 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log.ts';
+import { acquireKeyLimiter, apiKeyFingerprint } from './key-limiters.ts';
 import { ManualClock } from './manual-clock.ts';
-import { acquireKeyLimiter, apiKeyFingerprint, RateLimiter, StartRing } from './rate-limiter.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { StartRing } from './start-ring.ts';
 
 /** Most starts inside any half-open window of `windowMs`. */
 function maxStartsInAnyWindow(starts: number[], windowMs: number): number {

@@ -1,67 +1,10 @@
-import { createHash } from 'node:crypto';
+/**
+ * Admission control for one API key: a concurrency cap, exact sliding-window start limits, a pause after 429s
+ * and the rate's additive increase, multiplicative decrease. `key-limiters.ts` shares one per key.
+ */
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
-
-/**
- * The start times of the last `capacity` requests, oldest first.
- * why: an exact sliding window needs only the N-th most recent start: a new start at `t` is allowed when that
- * start is at least one window old, so no window of that length ever holds more than N starts.
- */
-export class StartRing {
-  private times: Float64Array;
-  private head = 0;
-  private size = 0;
-
-  constructor(capacity: number) {
-    this.times = new Float64Array(Math.max(1, capacity));
-  }
-
-  get capacity(): number {
-    return this.times.length;
-  }
-
-  get length(): number {
-    return this.size;
-  }
-
-  /** The oldest start kept, or -Infinity while fewer than `capacity` starts were recorded. */
-  oldestWhenFull(): number {
-    return this.size < this.times.length ? Number.NEGATIVE_INFINITY : this.times[this.head]!;
-  }
-
-  push(t: number): void {
-    const cap = this.times.length;
-    if (this.size < cap) {
-      this.times[(this.head + this.size) % cap] = t;
-      this.size += 1;
-    } else {
-      this.times[this.head] = t;
-      this.head = (this.head + 1) % cap;
-    }
-  }
-
-  /** Starts at or after `since`. */
-  countSince(since: number): number {
-    let n = 0;
-    const cap = this.times.length;
-    for (let i = this.size - 1; i >= 0; i--) {
-      if (this.times[(this.head + i) % cap]! < since) break;
-      n += 1;
-    }
-    return n;
-  }
-
-  /** Changes the capacity, keeping the most recent starts. */
-  resize(capacity: number): void {
-    const cap = this.times.length;
-    const keep = Math.min(this.size, Math.max(1, capacity));
-    const next = new Float64Array(Math.max(1, capacity));
-    for (let i = 0; i < keep; i++) next[i] = this.times[(this.head + this.size - keep + i) % cap]!;
-    this.times = next;
-    this.head = 0;
-    this.size = keep;
-  }
-}
+import { StartRing } from './start-ring.ts';
 
 export interface RateLimiterOptions {
   /** Most request starts in any sliding window of `windowMs` (default one minute). */
@@ -382,60 +325,4 @@ export class RateLimiter {
       () => undefined,
     );
   }
-}
-
-/** A stable, non-reversible name for an API key (never the key itself). */
-export function apiKeyFingerprint(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
-}
-
-interface SharedLimiter {
-  limiter: RateLimiter;
-  users: number;
-}
-
-const limitersByKey = new Map<string, SharedLimiter>();
-
-/**
- * The one limiter of an API key in this process, created on first use; every client with the same key shares it.
- * Call the returned `release` when the client closes: the last release closes the limiter.
- */
-export function acquireKeyLimiter(
-  apiKey: string,
-  options: RateLimiterOptions,
-): { limiter: RateLimiter; fingerprint: string; release: () => void } {
-  const fingerprint = apiKeyFingerprint(apiKey);
-  let shared = limitersByKey.get(fingerprint);
-  if (!shared) {
-    shared = { limiter: new RateLimiter(options), users: 0 };
-    limitersByKey.set(fingerprint, shared);
-  } else {
-    const current = shared.limiter.stats();
-    if (current.configuredLimitPerMin !== Math.floor(options.limitPerMin)) {
-      options.log.warn(
-        {
-          keyFingerprint: fingerprint,
-          inForcePerMin: current.limitPerMin,
-          requestedPerMin: options.limitPerMin,
-        },
-        'fmp key already has a limiter in this process: sharing it with its existing limit',
-      );
-    }
-  }
-  shared.users += 1;
-  const entry = shared;
-  let released = false;
-  return {
-    limiter: entry.limiter,
-    fingerprint,
-    release: () => {
-      if (released) return;
-      released = true;
-      entry.users -= 1;
-      if (entry.users === 0 && limitersByKey.get(fingerprint) === entry) {
-        limitersByKey.delete(fingerprint);
-        entry.limiter.close();
-      }
-    },
-  };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { simDividends, simEodBars, simQuote, simSplits } from './sim-eod.ts';
+import { simDividends } from './sim-dividends.ts';
+import { simEodBars, simSplits } from './sim-eod.ts';
 import { simIntradayBars } from './sim-intraday.ts';
+import { simQuote } from './sim-quote.ts';
 import { symbolProfile } from './sim-symbols.ts';
 
 const LATER = Date.UTC(2025, 5, 2, 12);

@@ -41,6 +41,12 @@ export interface SimIntradayOptions {
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
 
+/** x rounded to `digits` decimals. */
+export const roundTo = (x: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
 /** Per-day aggregation: generated-basis prices (unrounded), raw volumes (whole shares). */
 interface DayBars {
   sessionIndex: number;

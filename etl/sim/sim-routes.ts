@@ -13,9 +13,11 @@ import {
   parameterNotInPlanBody,
 } from './fmp-error-bodies.ts';
 import { intradayJson } from './intraday-json.ts';
-import { type SimEodAdjustment, simDividends, simEodBars, simQuote, simSplits } from './sim-eod.ts';
+import { simDividends } from './sim-dividends.ts';
+import { type SimEodAdjustment, simEodBars, simSplits } from './sim-eod.ts';
 import { simIntradayColumns } from './sim-intraday.ts';
 import type { SimPlanProfile } from './sim-plans.ts';
+import { simQuote } from './sim-quote.ts';
 import { SIM_FIRST_DATE, SIM_LAST_DATE } from './sim-sessions.ts';
 import { BASIC_PLAN_SYMBOLS, simCompanyName } from './sim-symbols.ts';
 
