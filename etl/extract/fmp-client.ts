@@ -1,5 +1,5 @@
 /**
- * The FMP client every job uses (fmp-api.md §2–§10): typed `/stable` endpoints, one limiter per API key, retries
+ * The FMP client every job uses (docs/fmp.md): typed `/stable` endpoints, one limiter per API key, retries
  * with backoff and jitter, a circuit breaker that probes FMP itself, and typed errors that say what to do next.
  */
 import { promisify } from 'node:util';
@@ -548,7 +548,7 @@ class FmpHttpClient implements FmpClient {
     }
   }
 
-  /** Decides what an HTTP answer means (fmp-api.md §8). */
+  /** Decides what an HTTP answer means (docs/fmp.md#errors). */
   private classify(
     ctx: CallContext,
     attempt: Extract<Attempt, { kind: 'answer' }>,

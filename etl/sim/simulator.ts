@@ -1,5 +1,5 @@
 /**
- * An FMP-compatible HTTP server (fmp-api.md §11) on node:http: the `/stable` routes with FMP's shapes, order,
+ * An FMP-compatible HTTP server (docs/fmp.md) on node:http: the `/stable` routes with FMP's shapes, order,
  * New York labels and error answers; plan gates and call limits; silent range caps; seeded fault injection; and a
  * non-FMP stats endpoint (`GET /__sim/stats`). Data is deterministic from the seed (see sim-intraday.ts, sim-eod.ts).
  */
@@ -109,7 +109,7 @@ export interface SimulatorOptions {
   port?: number;
   /** The one valid key; any other or a missing one answers 401. Default 'demo'. */
   apiKey?: string;
-  /** Plan whose gates apply (fmp-api.md §3.8, §7, §9). Default 'ultimate'. */
+  /** Plan whose gates apply (docs/fmp.md#plans-and-rate-limits). Default 'ultimate'. */
   plan?: FmpPlan;
   /** Overrides of the plan's gates and limits. */
   planProfile?: Partial<SimPlanProfile>;
