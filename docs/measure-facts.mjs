@@ -1,12 +1,13 @@
-// Measures the DuckDB facts docs/performance.md cites: what a PRIMARY KEY costs on the bars table, and what
-// each way of converting New York wall clock costs. Run: `node docs/duckdb-facts.mjs [rows]` (default 2,000,000).
+// Measures the facts docs/performance.md cites without a bench of their own: what a PRIMARY KEY costs on the bars
+// table, and what each way of converting to New York time costs, in DuckDB and in JavaScript.
+// Run: `npx tsx docs/measure-facts.mjs [rows]` (default 2,000,000; tsx because it imports etl/core/time.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const rows = Number(process.argv[2] ?? 2_000_000);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duckdb-facts-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'measure-facts-'));
 const columns = `symbol varchar, ts timestamptz, open double, high double, low double, close double, volume bigint`;
 // 500 symbols, one bar a minute each: the shape of a month of 1-minute bars.
 const source = `select 'S' || (i % 500) as symbol, timestamptz '2024-01-02 14:30:00+00' + to_minutes((i // 500)::bigint) as ts,
@@ -71,3 +72,28 @@ console.log(`time_bucket with a zone: ${(bucket / day).toFixed(1)}x the cast`);
 c.closeSync();
 instance.closeSync();
 fs.rmSync(dir, { recursive: true, force: true });
+
+// JavaScript: the US rules of etl/core/time.ts against Intl.DateTimeFormat, one conversion a row.
+const { utcMsToNyWallMs } = await import('../etl/core/time.ts');
+const first = Date.UTC(2024, 0, 2, 14, 30);
+let sink = 0;
+const ruleMs = await timed('utcMsToNyWallMs (US rules)', () => {
+  for (let i = 0; i < rows; i++) sink += utcMsToNyWallMs(first + i * 60_000);
+});
+const intl = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const intlRows = Math.ceil(rows / 10);
+const intlMs =
+  (await timed(`Intl.DateTimeFormat#formatToParts, ${intlRows} rows`, () => {
+    for (let i = 0; i < intlRows; i++) sink += intl.formatToParts(first + i * 60_000).length;
+  })) *
+  (rows / intlRows);
+console.log(`Intl per row: ${(intlMs / ruleMs).toFixed(0)}x the US rules (${sink > 0 ? 'checked' : '?'})`);
