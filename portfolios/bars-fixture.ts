@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sessionOn } from '../etl/core/calendar.ts';
+import { seededRandom } from '../etl/core/seeded-random.ts';
 import { MS_PER_MINUTE } from '../etl/core/time.ts';
 import type { BarInput } from './bar-columns.ts';
 
@@ -55,18 +56,6 @@ export function minuteBars(
       volume: 1000,
     };
   });
-}
-
-/** A small deterministic PRNG (mulberry32) so fixtures are identical on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

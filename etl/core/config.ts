@@ -6,7 +6,7 @@ import { registerSecret } from './secrets.ts';
 export const FMP_PLANS = ['basic', 'starter', 'premium', 'ultimate'] as const;
 export type FmpPlan = (typeof FMP_PLANS)[number];
 
-/** Call limits of each FMP plan (fmp-api.md §9). Basic is limited per day, the others per minute. */
+/** Call limits of each FMP plan (docs/fmp.md#plans-and-rate-limits). Basic: per day; the others per minute. */
 export const PLAN_LIMITS: Record<FmpPlan, { perMinute?: number; perDay?: number }> = {
   basic: { perDay: 250 },
   starter: { perMinute: 300 },

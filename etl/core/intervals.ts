@@ -31,7 +31,7 @@ export function parseInterval(text: string): IntradayInterval {
 /**
  * Start instants (UTC ms) of the regular-session bars of an interval, on FMP's grid: every N minutes from the
  * 09:30 open, the last bar cut short by the close (so 1hour bars start at 09:30, 10:30 … 15:30).
- * why: FMP's 4hour bars start at 09:30 and 12:30 (fmp-api.md §3.5), not on a 4-hour grid.
+ * why: FMP's 4hour bars start at 09:30 and 12:30 (docs/fmp.md#new-york-wall-clock-labels), not on a 4-hour grid.
  */
 export function barStartsOfSession(session: Session, interval: IntradayInterval): number[] {
   if (interval === '4hour') {

@@ -33,8 +33,8 @@ export function isIsoDate(text: string): boolean {
 
 /** `YYYY-MM-DD` of a day number (days since 1970-01-01). */
 export function formatDayNumber(day: number): IsoDate {
-  // why: civil-from-days arithmetic (proleptic Gregorian); ~10× cheaper than Date#toISOString, and the calendar
-  // formats every day of 1990–2099.
+  // why: civil-from-days arithmetic (proleptic Gregorian), cheaper than Date#toISOString, and the calendar
+  // formats every day of 1990–2099 (docs/performance.md#time-zones).
   const z = day + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -68,10 +68,10 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
   return (parseIsoDate(b) as number) - (parseIsoDate(a) as number);
 }
 
-// why: the US rules, ~100× faster than Intl per row. Since 2007: second Sunday of March 02:00 to first Sunday of
-// November 02:00, local time; 1987–2006: first Sunday of April to last Sunday of October. They match the tz
-// database and DuckDB's ICU for every instant 1990–2099 (time.test.ts checks every 30 minutes against Intl).
-// Boundaries are cached per year.
+// why: the US rules, far cheaper than Intl per row (docs/performance.md#time-zones). Since 2007: second Sunday
+// of March 02:00 to first Sunday of November 02:00, local time; 1987–2006: first Sunday of April to last Sunday
+// of October. They match the tz database and DuckDB's ICU for every instant 1990–2099 (time.test.ts checks every
+// 30 minutes against Intl). Boundaries are cached per year.
 interface DstYear {
   year: number;
   /** Wall-clock ms (wall time read as if UTC) at which EDT starts / ends. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../extract/manual-clock.ts';
 import { systemClock } from './clock.ts';
 import { LockedError } from './errors.ts';
 import { acquireWriterLock } from './writer-lock.ts';
@@ -20,17 +21,20 @@ afterEach(() => {
 describe('writer lock', () => {
   it('refuses a second holder after the bounded wait, naming the first', async () => {
     const dir = tempDir();
-    const first = await acquireWriterLock(dir, 'etl', { command: 'mqs etl', clock: systemClock });
+    const clock = new ManualClock();
+    const first = await acquireWriterLock(dir, 'etl', { command: 'mqs etl', clock });
     let waitedFor: string | undefined;
     const second = acquireWriterLock(dir, 'etl', {
       command: 'mqs etl',
-      clock: systemClock,
+      clock,
       waitMs: 300,
       pollMs: 50,
       onWait: (h) => {
         waitedFor = h.command;
       },
     });
+    second.catch(() => {});
+    await clock.advance(300);
     await expect(second).rejects.toBeInstanceOf(LockedError);
     await expect(second).rejects.toThrow(new RegExp(`held by mqs etl \\(pid ${process.pid}`));
     expect(waitedFor).toBe('mqs etl');
@@ -53,16 +57,34 @@ describe('writer lock', () => {
     lock.release();
   });
 
-  it('waits for a live holder that releases in time', async () => {
+  it('waits for a live holder that releases in time, then holds the lock itself', async () => {
     const dir = tempDir();
-    const first = await acquireWriterLock(dir, 'etl', { command: 'a', clock: systemClock });
-    setTimeout(() => first.release(), 100);
-    const second = await acquireWriterLock(dir, 'etl', {
+    // why: a manual clock, so the wait is measured in polls, not in how fast this machine runs.
+    const clock = new ManualClock();
+    const first = await acquireWriterLock(dir, 'etl', { command: 'a', clock });
+    const waitedFor: string[] = [];
+    let acquired = false;
+    const second = acquireWriterLock(dir, 'etl', {
       command: 'b',
-      clock: systemClock,
+      clock,
       waitMs: 5000,
       pollMs: 20,
+      onWait: (holder) => waitedFor.push(holder.command),
+    }).then((lock) => {
+      acquired = true;
+      return lock;
     });
-    second.release();
+    await clock.advance(1000);
+    expect(acquired).toBe(false);
+    expect(waitedFor).toEqual(['a']);
+    expect(JSON.parse(fs.readFileSync(first.file, 'utf8')).command).toBe('a');
+    first.release();
+    await clock.advance(20);
+    expect(acquired).toBe(true);
+    const lock = await second;
+    expect(JSON.parse(fs.readFileSync(lock.file, 'utf8'))).toMatchObject({ command: 'b', pid: process.pid });
+    expect(waitedFor).toEqual(['a']);
+    lock.release();
+    expect(fs.existsSync(lock.file)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * What one FMP HTTP answer means (fmp-api.md §8): a body to parse, a 429 to wait out, a typed error that says what
+ * What one FMP HTTP answer means (docs/fmp.md#errors): a body to parse, a 429 to wait out, a typed error that says what
  * to do next, or a transient failure to retry. A pure function of the answer and the call, tested without HTTP.
  */
 import {

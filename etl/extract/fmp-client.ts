@@ -1,5 +1,5 @@
 /**
- * The FMP client every job uses (fmp-api.md §2–§10): typed `/stable` endpoints, one limiter per API key, retries
+ * The FMP client every job uses (docs/fmp.md): typed `/stable` endpoints, one limiter per API key, retries
  * with backoff and jitter, a circuit breaker that probes FMP itself, and typed errors that say what to do next.
  * This file puts the parts together: endpoints (`fmp-endpoints.ts`), HTTP (`fmp-transport.ts`), the retry loop
  * (`fmp-retry-loop.ts`), what an answer means (`classify-response.ts`) and statistics (`fmp-client-stats.ts`).

@@ -1,5 +1,5 @@
 /**
- * Typed FMP errors: each kind tells the caller what to do next (fmp-api.md §8, §10).
+ * Typed FMP errors: each kind tells the caller what to do next (docs/fmp.md#errors).
  * Messages name the endpoint and symbol, never the URL or the API key.
  */
 import { scrubSecrets } from '../core/secrets.ts';

@@ -1,5 +1,5 @@
 /**
- * zod schemas of FMP's `/stable` bodies (fmp-api.md §3–§7). They are the definition of "valid": the intraday byte
+ * zod schemas of FMP's `/stable` bodies (docs/fmp.md#bodies). They are the definition of "valid": the intraday byte
  * parser is tested to accept and reject exactly what `intradayBodySchema` does.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Validated FMP data as the client hands it to the rest of the ETL (fmp-api.md §3–§7).
+ * Validated FMP data as the client hands it to the rest of the ETL (docs/fmp.md#bodies).
  * The client owns the zod schemas and parsers that produce these; transform and pipeline only consume them.
  */
 import type { IntradayInterval } from '../core/intervals.ts';
@@ -7,7 +7,7 @@ import type { IsoDate } from '../core/time.ts';
 
 /**
  * Intraday bars of one response, as validated columns in FMP's order (newest first).
- * why: columns, not objects, so the hot path never allocates one object per bar (perf-notes §1).
+ * why: columns, not objects, so the hot path never allocates one object per bar (docs/performance.md#fmp-client).
  */
 export interface FmpIntradayColumns {
   length: number;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../core/seeded-random.ts';
 import { intradayBodySchema, intradayRowsToColumns } from './fmp-schemas.ts';
 import type { FmpIntradayColumns } from './fmp-types.ts';
 import { IntradayBodyError, parseIntradayBody } from './intraday-parser.ts';
@@ -33,18 +34,6 @@ function sameColumns(a: FmpIntradayColumns, b: FmpIntradayColumns): boolean {
     for (let i = 0; i < a.length; i++) if (!Object.is(a[c][i], b[c][i])) return false;
   }
   return true;
-}
-
-/** mulberry32: a small seeded PRNG so every run checks the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 class BodyGenerator {
@@ -211,7 +200,7 @@ describe('parseIntradayBody', () => {
   });
 
   it('accepts and rejects exactly what JSON.parse + the zod schema do, with identical values (generated bodies)', () => {
-    const gen = new BodyGenerator(prng(20240311));
+    const gen = new BodyGenerator(seededRandom(20240311));
     let accepted = 0;
     let rejected = 0;
     for (let i = 0; i < 20000; i++) {

@@ -1,6 +1,6 @@
 /**
- * Byte-level parser of FMP intraday bodies straight into Float64Arrays (perf-notes §1: about 1.4× the speed of
- * JSON.parse plus a loop, and no object per bar).
+ * Byte-level parser of FMP intraday bodies straight into Float64Arrays (no object per bar; its
+ * CPU per MB against JSON.parse: docs/performance.md#fmp-client).
  *
  * Contract: for any bytes, `parseIntradayBody` returns columns exactly when
  * `intradayBodySchema.safeParse(JSON.parse(bytes.toString('utf8')))` succeeds, with the same values; otherwise it

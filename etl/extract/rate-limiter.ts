@@ -23,7 +23,7 @@ export interface RateLimiterOptions {
    * left exactly one window after its predecessor can arrive inside the server's window.
    */
   marginMs?: number;
-  /** First pause after a 429, ms (doubles per consecutive 429). Default 5,000 (fmp-api.md §10). */
+  /** First pause after a 429, ms (doubles per consecutive 429). Default 5,000 (docs/fmp.md#plans-and-rate-limits). */
   pauseBaseMs?: number;
   /** Longest pause after a 429, ms. Default 60,000. */
   pauseMaxMs?: number;

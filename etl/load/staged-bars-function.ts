@@ -12,8 +12,8 @@ interface ScanState {
 
 /**
  * A table function that scans the bar batches of the current commit straight from their typed arrays: the
- * staging relation of the merge, without copying the rows into a staging table first (perf-notes §3a, path d1:
- * the fastest way into DuckDB). Each scan starts from the first batch, so one commit may read it several times.
+ * staging relation of the merge, without copying the rows into a staging table first (the fastest way into DuckDB:
+ * docs/performance.md#load-path). Each scan starts from the first batch, so one commit may read it several times.
  * Fixed-width columns are memcpy'd slices; symbol and interval are constant vectors.
  */
 export class StagedBarsFunction {

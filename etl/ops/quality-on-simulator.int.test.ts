@@ -11,7 +11,7 @@ import { type QualityReport, runQualityChecks } from './run-quality-checks.ts';
 // A warehouse loaded the real way: `mqs etl` against the built-in simulator (seed 1), 1-minute bars for
 // 2024-06-03 … 2024-06-14: NVDA (10-for-1 split on 2024-06-10), AAPL, and a thin symbol (minutes without trades).
 // Then defects are injected into the loaded lake the way they happen: a stale second file in a partition
-// (perf-notes §8) and a split missing from the splits dataset.
+// (docs/performance.md#lake-files) and a split missing from the splits dataset.
 const THIN = 'ATEN';
 const mqs = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'mqs.mjs');
 let warehouseDir: string;

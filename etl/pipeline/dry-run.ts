@@ -4,7 +4,7 @@ import { INTERVAL_MINUTES, isIntradayInterval } from '../core/intervals.ts';
 import { formatDuration, formatTable } from './format-table.ts';
 import { type Dataset, expectedRows, type Plan } from './plan.ts';
 
-/** JSON bytes per row FMP sends, by what the row is (perf-notes §setup: 103.5 B per 1-minute bar). */
+/** JSON bytes per row FMP sends, by what the row is (measured: docs/performance.md#fmp-client). */
 const BYTES_PER_ROW = { intraday: 104, daily: 190, event: 2_000 } as const;
 
 export interface DatasetEstimate {

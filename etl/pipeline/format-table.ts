@@ -9,13 +9,29 @@ function decimalsOf(value: number): number {
   return dot < 0 || /e/i.test(text) ? 0 : Math.min(4, text.length - dot - 1);
 }
 
+export type TableCell = string | number | null;
+
+export interface TableOptions {
+  /** A line of dashes under the header. Default false. */
+  rule?: boolean;
+  /** A last line `(N rows)`. Default false. */
+  rowCount?: boolean;
+}
+
 /**
  * Renders rows as a text table: text left-aligned, numbers right-aligned with thousands separators, every number
- * of a column with the same decimals (as many as its most precise value needs, at most 4).
+ * of a column with the same decimals (as many as its most precise value needs, at most 4); null prints as NULL.
  */
-export function formatTable(header: string[], rows: Array<Array<string | number>>): string {
+export function formatTable(
+  header: string[],
+  rows: ReadonlyArray<ReadonlyArray<TableCell>>,
+  options: TableOptions = {},
+): string {
   const formats = header.map((_, i) => {
-    const decimals = Math.max(0, ...rows.map((r) => (typeof r[i] === 'number' ? decimalsOf(r[i]) : 0)));
+    const decimals = rows.reduce((d, r) => {
+      const c = r[i];
+      return typeof c === 'number' ? Math.max(d, decimalsOf(c)) : d;
+    }, 0);
     return new Intl.NumberFormat('en-US', {
       minimumFractionDigits: decimals,
       maximumFractionDigits: decimals,
@@ -23,22 +39,27 @@ export function formatTable(header: string[], rows: Array<Array<string | number>
   });
   const cells = [
     header,
-    ...rows.map((r) => r.map((c, i) => (typeof c === 'number' ? formats[i]!.format(c) : c))),
+    ...rows.map((r) =>
+      header.map((_, i) => {
+        const c = r[i];
+        return typeof c === 'number' ? formats[i]!.format(c) : c === null ? 'NULL' : (c ?? '');
+      }),
+    ),
   ];
   // why: a loop, not Math.max(...rows): spreading a long table overflows the call stack.
-  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, String(r[i] ?? '').length), 0));
-  return cells
-    .map((r, ri) =>
-      r
-        .map((c, i) => {
-          const text = String(c ?? '');
-          const numeric = ri > 0 && typeof rows[ri - 1]![i] === 'number';
-          return numeric ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-        })
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, r[i]!.length), 0));
+  const lines = cells.map((r, ri) =>
+    r
+      .map((text, i) => {
+        const numeric = ri > 0 && typeof rows[ri - 1]![i] === 'number';
+        return numeric ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+  if (options.rule) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  if (options.rowCount) lines.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
+  return lines.join('\n');
 }
 
 /** 42s, 3m05s, 2h10m. */

@@ -230,6 +230,19 @@ describe('splitTruncatedWindow', () => {
       remainder: undefined,
     });
   });
+
+  it('reports a window opening on a holiday whose data starts with the next session as whole', () => {
+    // 2024-01-15 is Martin Luther King Jr. Day: the window's first session is 2024-01-16.
+    const holiday = { ...window, from: '2024-01-15', to: '2024-01-19' };
+    expect(splitTruncatedWindow(holiday, '2024-01-16')).toEqual({
+      covered: { from: '2024-01-15', to: '2024-01-19' },
+      remainder: undefined,
+    });
+    expect(splitTruncatedWindow(holiday, '2024-01-17')).toEqual({
+      covered: { from: '2024-01-18', to: '2024-01-19' },
+      remainder: { from: '2024-01-15', to: '2024-01-17' },
+    });
+  });
 });
 
 describe('parseDatasets', () => {

@@ -1,7 +1,7 @@
 /**
  * Planning: which (dataset, symbol, interval, from, to) windows a run must fetch. Pure: the stored watermarks and
  * failed windows come in, the windows come out. Sessions only (the calendar), windows sized per interval to what
- * FMP serves whole (fmp-api.md §3.7), failed windows of earlier runs first.
+ * FMP serves whole (docs/fmp.md#silent-range-caps), failed windows of earlier runs first.
  */
 import { sessionCount, sessionsBetween } from '../core/calendar.ts';
 import { UsageError } from '../core/errors.ts';
@@ -46,7 +46,7 @@ export interface PlannedWindow extends WindowKey {
   retry: boolean;
 }
 
-/** Maximum calendar days per request for each intraday interval (fmp-api.md §3.7). */
+/** Maximum calendar days per request for each intraday interval (docs/fmp.md#silent-range-caps). */
 export const DEFAULT_WINDOW_DAYS: Record<IntradayInterval, number> = {
   '1min': 5,
   '5min': 7,
@@ -56,7 +56,7 @@ export const DEFAULT_WINDOW_DAYS: Record<IntradayInterval, number> = {
   '4hour': 90,
 };
 
-/** Most sessions per EOD request: FMP caps EOD at 5,000 rows (fmp-api.md §4.4); keep a margin. */
+/** Most sessions per EOD request: FMP caps EOD at 5,000 rows (docs/fmp.md#silent-range-caps); keep a margin. */
 export const EOD_MAX_SESSIONS = 4_500;
 
 /** Calendar days fetched for a series never loaded when no `--from` is given (to inclusive). */

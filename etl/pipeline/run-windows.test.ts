@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../extract/manual-clock.ts';
 import type { PlannedWindow } from './plan.ts';
 import { type FetchOutcome, runWindows, type WindowEvent } from './run-windows.ts';
 
@@ -89,19 +90,19 @@ describe('runWindows', () => {
   });
 
   it('loads a partial batch once its oldest window has waited maxFillWaitMs', async () => {
-    const sizes: number[] = [];
-    const started = performance.now();
-    let firstLoadAfterMs = 0;
-    await runWindows<number>({
+    // why: a manual clock, so "waited 50 ms" is a fact of the test, not of how busy the machine is.
+    const clock = new ManualClock();
+    const start = clock.now();
+    const loads: Array<{ size: number; at: number }> = [];
+    const run = runWindows<number>({
       windows: windows(['A'], 3),
       fetch: async (w) => {
         // why: the third window arrives long after the first two, as under a tight rate limit.
-        if (w.from === '2024-03-03') await new Promise((resolve) => setTimeout(resolve, 400));
+        if (w.from === '2024-03-03') await clock.sleep(400);
         return { load: [{ window: w, payload: 1 }] };
       },
       load: async (items) => {
-        if (sizes.length === 0) firstLoadAfterMs = performance.now() - started;
-        sizes.push(items.length);
+        loads.push({ size: items.length, at: clock.now() - start });
         return items.map(() => 1);
       },
       recordFailure: async () => {},
@@ -111,10 +112,18 @@ describe('runWindows', () => {
       maxPerLoad: 5,
       minPerLoad: 5,
       maxFillWaitMs: 50,
+      clock,
     });
-    expect(sizes).toEqual([2, 1]);
-    expect(firstLoadAfterMs).toBeGreaterThanOrEqual(45);
-    expect(firstLoadAfterMs).toBeLessThan(400);
+    await clock.advance(49);
+    expect(loads).toEqual([]);
+    await clock.advance(1);
+    expect(loads).toEqual([{ size: 2, at: 50 }]);
+    await clock.advance(350);
+    await run;
+    expect(loads).toEqual([
+      { size: 2, at: 50 },
+      { size: 1, at: 400 },
+    ]);
   });
 
   it('rejects a minPerLoad the buffer cannot hold', async () => {

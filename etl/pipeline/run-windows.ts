@@ -4,6 +4,7 @@
  * number of fetched-but-unloaded windows is the backpressure that keeps RSS flat whatever the plan's size.
  */
 import { setMaxListeners } from 'node:events';
+import { type Clock, systemClock } from '../core/clock.ts';
 import type { PlannedWindow } from './plan.ts';
 
 /** What to do after a fetch failed for good (the client has already retried). */
@@ -63,6 +64,8 @@ export interface RunWindowsOptions<P> {
    * rather than held until the batch fills.
    */
   maxFillWaitMs?: number;
+  /** Time for the fill wait. Default the system clock; tests drive a ManualClock. */
+  clock?: Clock;
   onEvent?(event: WindowEvent): void;
   signal?: AbortSignal;
 }
@@ -73,7 +76,7 @@ export interface RunWindowsResult {
   failed: Array<{ window: PlannedWindow; error: unknown }>;
 }
 
-/** `at`: performance.now() when the item was fetched (how long it has waited for the loader). */
+/** `at`: the clock's time when the item was fetched (how long it has waited for the loader). */
 type LoaderItem<P> =
   | { kind: 'load'; item: Fetched<P>; at: number }
   | { kind: 'fail'; window: PlannedWindow; error: unknown };
@@ -110,11 +113,13 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
     for (const w of woken) w();
   };
   const waitForChange = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const clock = options.clock ?? systemClock;
   const waitForChangeAtMost = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(notify, Math.max(0, ms));
+      const timer = new AbortController();
+      clock.sleep(Math.max(0, ms), timer.signal).then(notify, () => {});
       waiters.push(() => {
-        clearTimeout(timer);
+        timer.abort();
         resolve();
       });
     });
@@ -134,7 +139,7 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
       .fetch(window, abort.signal)
       .then(
         (outcome) => {
-          const at = performance.now();
+          const at = clock.now();
           for (const item of outcome.load) pending.push({ kind: 'load', item, at });
           if (outcome.requeue && outcome.requeue.length > 0) {
             queue.unshift(...outcome.requeue);
@@ -172,7 +177,7 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
       const mayGrow =
         inFlight > 0 || (queue.length > 0 && stoppedBy === undefined && loaderError === undefined);
       const first = pending[0]!;
-      const waitedMs = first.kind === 'load' ? performance.now() - first.at : Number.POSITIVE_INFINITY;
+      const waitedMs = first.kind === 'load' ? clock.now() - first.at : Number.POSITIVE_INFINITY;
       if (
         mayGrow &&
         pending.length < minPerLoad &&

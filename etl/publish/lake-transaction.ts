@@ -18,10 +18,8 @@ import {
 import type { LakeSource } from './lake-sources.ts';
 
 // why 32,768-row groups: DuckDB's Parquet reader skips whole row groups by their min/max but decompresses every
-// page of a group it reads, so one symbol's month (~8k bars) cost a 256k-row group's worth of zstd pages. On a
-// 300-symbol month of 1-minute bars (CPU ms of the query, median of 9; native DuckDB table 11.4): one symbol and
-// month 62.5 ms at 262,144 rows a group, 29.4 at 65,536, 17.6 at 32,768, 20.1 at 16,384; a whole-month aggregate
-// stays 94-100 ms at all four; the file grows from 10.44 to 11.20 bytes a bar (16,384: 12.63).
+// page of a group it reads, so one symbol's month (~8k bars) paid for a 256k-row group's worth of zstd pages;
+// smaller groups cost a little size (measurements: docs/performance.md#lake-files).
 // why dictionary_size_limit 4096 (distinct values in a row group): symbol and session_date keep their
 // dictionaries (and the Bloom filters DuckDB writes with them), prices and times, with tens of thousands of
 // distinct values a group, are written plain: faster to write and smaller.

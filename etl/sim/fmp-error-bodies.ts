@@ -1,5 +1,5 @@
 /**
- * FMP's error answers, as fmp-api.md §8 records them. JSON bodies are pretty-printed as observed; plain-text
+ * FMP's error answers, as docs/fmp.md#errors describes them. JSON bodies are pretty-printed as observed; plain-text
  * bodies (400, 402) are sent with `Content-Type: application/json` as FMP does.
  */
 
@@ -45,7 +45,7 @@ export function parameterNotInPlanBody(name: string): string {
   return `Premium Query Parameter: 'Special Parameters : The value for '${name}' is not available under your current subscription. Please visit our subscription page to upgrade your plan at https://financialmodelingprep.com/`;
 }
 
-/** 402 plain text for a `limit` above the plan's ceiling (fmp-api.md §8, recorded). */
+/** 402 plain text for a `limit` above the plan's ceiling (docs/fmp.md#errors). */
 export function limitAbovePlanBody(max: number): string {
   return `Premium Query Parameter: 'Special Parameters : The values for 'limit' must be between 0 and ${max} based on your current subscription. Please visit our subscription page to upgrade your plan at https://financialmodelingprep.com/`;
 }

@@ -1,6 +1,7 @@
 /**
- * The legacy v3 API for a "legacy key" (SimulatorOptions.legacyKey): symbol in the path, v3 shapes (fmp-api.md
- * §3.1, §4.3, §7.2). Only the three paths a grandfathered client would use; any other legacy path answers 404 `[]`.
+ * The legacy v3 API for a "legacy key" (SimulatorOptions.legacyKey): symbol in the path, v3 shapes
+ * (docs/fmp.md#legacy-v3). Only the three paths a grandfathered client would use; any other legacy path
+ * answers 404 `[]`.
  */
 import { nyDateOf } from '../core/time.ts';
 import { FMP_ERROR_BODIES } from './fmp-error-bodies.ts';

@@ -1,5 +1,5 @@
 /**
- * FMP plan profiles as the simulator enforces them (fmp-api.md §3.8, §7, §9, §11). Which plan unlocks what is
+ * FMP plan profiles as the simulator enforces them (docs/fmp.md#plans-and-rate-limits). Which plan unlocks what is
  * partly unconfirmed, so every gate is a field that SimulatorOptions.planProfile can override.
  */
 import { type FmpPlan, PLAN_LIMITS } from '../core/config.ts';

@@ -3,15 +3,7 @@
  * session index, segment), so any day of any symbol can be generated alone and always comes out the same.
  */
 
-/** 32-bit FNV-1a hash of a string. */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export { hashString } from '../core/seeded-random.ts';
 
 /** Mixes integers into one well-spread 32-bit key (murmur3 finaliser per step). */
 export function mixKey(...parts: number[]): number {

@@ -1,6 +1,6 @@
 /**
  * The `/stable` routes: parameters in, status and body out (no HTTP here). Shapes, order, time zone and error
- * answers follow fmp-api.md §3–§8; limits and gates come from the plan profile and the caps.
+ * answers follow docs/fmp.md; limits and gates come from the plan profile and the caps.
  */
 import fs from 'node:fs';
 import { earlyCloses, holidays, sessionAt } from '../core/calendar.ts';
@@ -24,7 +24,7 @@ import { BASIC_PLAN_SYMBOLS, simCompanyName } from './sim-symbols.ts';
 /** A silent range cap of an intraday interval that keeps the newest rows. */
 export type SimRangeCap = { calendarDays: number } | { rows: number };
 
-/** Default caps (fmp-api.md §11): calendar days ending at `to`, or the newest N rows. */
+/** Default caps (docs/fmp.md#silent-range-caps): calendar days ending at `to`, or the newest N rows. */
 export const DEFAULT_INTRADAY_CAPS: Record<IntradayInterval, SimRangeCap | null> = {
   '1min': { calendarDays: 5 },
   '5min': { calendarDays: 7 },

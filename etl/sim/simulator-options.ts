@@ -66,7 +66,7 @@ export interface SimulatorOptions {
   port?: number;
   /** The one valid key; any other or a missing one answers 401. Default 'demo'. */
   apiKey?: string;
-  /** Plan whose gates apply (fmp-api.md §3.8, §7, §9). Default 'ultimate'. */
+  /** Plan whose gates apply (docs/fmp.md#plans-and-rate-limits). Default 'ultimate'. */
   plan?: FmpPlan;
   /** Overrides of the plan's gates and limits. */
   planProfile?: Partial<SimPlanProfile>;

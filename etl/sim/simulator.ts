@@ -1,5 +1,5 @@
 /**
- * An FMP-compatible HTTP server (fmp-api.md §11) on node:http: the `/stable` routes with FMP's shapes, order,
+ * An FMP-compatible HTTP server (docs/fmp.md) on node:http: the `/stable` routes with FMP's shapes, order,
  * New York labels and error answers; plan gates and call limits; silent range caps; seeded fault injection; and a
  * non-FMP stats endpoint (`GET /__sim/stats`). Data is deterministic from the seed (see sim-intraday.ts, sim-eod.ts,
  * sim-dividends.ts, sim-quote.ts).

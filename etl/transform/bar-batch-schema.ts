@@ -1,7 +1,7 @@
 /**
  * The one fixed Arrow schema every intraday bar batch uses (transform → load), and zero-copy accessors for it.
  * why: one shared type instance per field, so batches from different windows combine into one Table
- * (perf-notes pitfall 4: dictionaries built from separate types cannot be combined).
+ * (apache-arrow refuses to combine batches whose dictionaries were built from separately created types).
  */
 import {
   DateDay,

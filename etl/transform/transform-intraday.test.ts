@@ -121,25 +121,9 @@ describe('transformIntraday', () => {
     expect(reasons.join('\n')).toMatch(/2024-03-11 09:30:00 conflicting duplicate/);
   });
 
-  it('reports a window truncated when its oldest bar is after the first session', () => {
-    const window = { symbol: 'X', interval: '1min' as const, from: '2024-03-04', to: '2024-03-08' };
-    const cut = transformIntraday(window, fixtureIntradayColumns('X', '1min', '2024-03-06', '2024-03-08'), {
-      loadId: 1,
-    });
-    expect(cut.truncated).toBe(true);
-    expect(cut.oldestSession).toBe('2024-03-06');
-    const whole = transformIntraday(window, fixtureIntradayColumns('X', '1min', '2024-03-04', '2024-03-08'), {
-      loadId: 1,
-    });
-    expect(whole.truncated).toBe(false);
-    // a window opening on a holiday (MLK day) starts with the next session
-    const holiday = { symbol: 'X', interval: '1min' as const, from: '2024-01-15', to: '2024-01-17' };
-    const afterHoliday = transformIntraday(
-      holiday,
-      fixtureIntradayColumns('X', '1min', '2024-01-16', '2024-01-17'),
-      { loadId: 1 },
-    );
-    expect(afterHoliday.truncated).toBe(false);
+  it('gives an empty batch for a window whose only day is a holiday', () => {
+    // MLK day 2024-01-15: no session, so the fixture has no bars and the transform quarantines nothing.
+    const holiday = { symbol: 'X', interval: '1min' as const, from: '2024-01-15', to: '2024-01-15' };
     const empty = transformIntraday(
       holiday,
       fixtureIntradayColumns('X', '1min', '2024-01-15', '2024-01-15'),
@@ -148,7 +132,7 @@ describe('transformIntraday', () => {
       },
     );
     expect(empty.batch.numRows).toBe(0);
-    expect(empty.truncated).toBe(false);
+    expect(empty.quarantined).toEqual([]);
   });
 
   it('builds batches of one schema that combine into a table', () => {

@@ -2,7 +2,7 @@
  * Validated FMP intraday columns (newest first, New York wall clock) → one ascending, UTC, de-duplicated Arrow
  * batch, plus the rows that failed validation (quarantined with a reason) and a truncation verdict.
  */
-import { type Session, sessionOn, sessionsBetween } from '../core/calendar.ts';
+import { type Session, sessionOn } from '../core/calendar.ts';
 import { barEndAt, type IntradayInterval } from '../core/intervals.ts';
 import {
   formatDayNumber,
@@ -43,13 +43,6 @@ export interface IntradayTransform {
   quarantined: QuarantinedBar[];
   /** Exact duplicates (same start, same values) removed. */
   duplicatesDropped: number;
-  /**
-   * True when the oldest valid bar's session is later than the window's first session: FMP's caps keep the
-   * newest rows, so the caller should split the window (`oldestSession` is where the data starts).
-   */
-  truncated: boolean;
-  /** Session date of the oldest valid bar; undefined when there is none. */
-  oldestSession: IsoDate | undefined;
 }
 
 export interface TransformOptions {
@@ -217,14 +210,10 @@ export function transformIntraday(
     volume: vol.subarray(0, kept),
     loadId: loadIds,
   });
-  const oldestSession = kept > 0 ? formatDayNumber(sessionDate[0]!) : undefined;
-  const firstSession = sessionsBetween(window.from, window.to)[0]?.date;
   return {
     window,
     batch,
     quarantined,
     duplicatesDropped,
-    truncated: oldestSession !== undefined && firstSession !== undefined && oldestSession > firstSession,
-    oldestSession,
   };
 }

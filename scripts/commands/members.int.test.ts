@@ -2,9 +2,24 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../etl/core/clock.ts';
+import { loadConfig } from '../../etl/core/config.ts';
+import { createLogger } from '../../etl/core/log.ts';
+import type { IsoDate } from '../../etl/core/time.ts';
+import { readAuditEntries } from '../../etl/ops/audit-log.ts';
+import { authorize, runAuthorized } from '../../etl/ops/authorize.ts';
+import { defaultBackupsDir } from '../../etl/ops/backup-paths.ts';
+import { createBackup } from '../../etl/ops/create-backup.ts';
+import { listBackups } from '../../etl/ops/list-backups.ts';
+import { openMemberStore, type Role } from '../../etl/ops/member-store.ts';
+import { restoreBackup } from '../../etl/ops/restore-backup.ts';
+import { type QualityReport, runQualityChecks } from '../../etl/ops/run-quality-checks.ts';
+import { verifyBackup } from '../../etl/ops/verify-backup.ts';
 import { copyBarsToLake } from '../../etl/publish/testing/copy-bars-to-lake.ts';
+import { openWarehouseReader } from '../../etl/publish/warehouse-reader.ts';
 
 const mqs = path.resolve(import.meta.dirname, '..', 'mqs.mjs');
 const dirs: string[] = [];
@@ -30,61 +45,106 @@ async function writeLakeWithDefect(warehouseDir: string): Promise<void> {
 }
 
 describe('mqs members, backup, restore and quality', () => {
+  // why: the commands' work runs in-process through the same ops functions and action names the command handlers
+  // use; three steps spawn the real CLI, where its exit codes and messages are what is checked. 22 spawns took
+  // over a minute on a busy 2-core machine; this takes ~6 s here, so the default 60 s limit has a wide margin.
   it('bootstrap an admin, enforce roles, back up, restore, check quality, and never leak a token', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-ops-cli-'));
     dirs.push(root);
     const warehouse = path.join(root, 'warehouse');
+    const backups = defaultBackupsDir(warehouse);
     const outputs: string[] = [];
-    const run = (token: string | undefined, ...args: string[]) => {
-      const r = spawnSync(process.execPath, [mqs, ...args], {
-        encoding: 'utf8',
-        cwd: root,
-        env: {
-          ...process.env,
-          WAREHOUSE_DIR: warehouse,
-          MEMBER_AUTH_TOKEN: token ?? '',
-          FMP_API_KEY: '',
-          LOG_LEVEL: 'debug',
+    const env = (token: string | undefined) => ({
+      ...process.env,
+      WAREHOUSE_DIR: warehouse,
+      MEMBER_AUTH_TOKEN: token ?? '',
+      FMP_API_KEY: '',
+      LOG_LEVEL: 'debug',
+    });
+    const cli = (token: string | undefined, ...args: string[]) => {
+      const r = spawnSync(process.execPath, [mqs, ...args], { encoding: 'utf8', cwd: root, env: env(token) });
+      // why: `members add` prints the new token on stdout, on purpose; everything else must never show one.
+      outputs.push(r.stderr, args[0] === 'members' ? '' : r.stdout);
+      return r;
+    };
+    /** What a command handler builds: the config from the environment, a debug log to a file and to `outputs`. */
+    const as = (token: string | undefined, logFileName = 'test.log') => {
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          outputs.push(String(chunk));
+          done();
         },
       });
-      outputs.push(r.stderr);
-      return r;
+      const config = loadConfig(env(token), root);
+      const log = createLogger({
+        level: 'debug',
+        destination: sink,
+        file: path.join(config.warehouseDir, 'logs', logFileName),
+      });
+      return { config, log, clock: systemClock };
     };
     const tokenOf = (stdout: string) => /^ {2}(mqs_\S+)$/m.exec(stdout)![1]!;
-
-    const first = run(undefined, 'members', 'add', 'root', '--role', 'admin');
-    expect(first.status).toBe(0);
-    const rootToken = tokenOf(first.stdout);
-    const anonymous = run(undefined, 'members', 'add', 'vic', '--role', 'viewer');
-    expect([anonymous.status, anonymous.stderr]).toEqual([
-      1,
-      expect.stringContaining('needs the admin role'),
-    ]);
-    const vicToken = tokenOf(run(rootToken, 'members', 'add', 'vic', '--role', 'viewer').stdout);
-    const annToken = tokenOf(run(rootToken, 'members', 'add', 'ann', '--role', 'analyst').stdout);
-    const tokens = [rootToken, vicToken, annToken];
-    const safeOutputs: string[] = [];
-    const runSafe = (token: string | undefined, ...args: string[]) => {
-      const r = run(token, ...args);
-      safeOutputs.push(r.stdout);
-      return r;
+    const addMember = (token: string | undefined, name: string, role: Role) => {
+      const ctx = as(token, 'members.log');
+      return runAuthorized(ctx, 'admin', `members add ${name} --role ${role}`, (who) =>
+        openMemberStore(warehouse, ctx.clock).add(name, role, who.name),
+      );
+    };
+    const backup = (token: string, to?: string) => {
+      const ctx = as(token, 'backup.log');
+      return runAuthorized(ctx, 'admin', `backup${to ? ` --to ${to}` : ''}`, (who) =>
+        createBackup({
+          warehouseDir: warehouse,
+          backupsDir: to,
+          log: ctx.log,
+          clock: ctx.clock,
+          createdBy: who.name,
+        }),
+      );
+    };
+    const restore = (token: string, id: string, from?: string) => {
+      const ctx = as(token, 'restore.log');
+      return runAuthorized(ctx, 'admin', `restore ${id}`, () =>
+        restoreBackup({ warehouseDir: warehouse, id, backupsDir: from, log: ctx.log, clock: ctx.clock }),
+      );
+    };
+    const quality = async (token: string | undefined, since?: IsoDate) => {
+      await authorize(as(token), 'viewer', 'quality');
+      const reader = await openWarehouseReader(warehouse);
+      try {
+        return await runQualityChecks(reader.connection, { since });
+      } finally {
+        reader.close();
+      }
     };
 
-    const denied = runSafe(vicToken, 'backup');
+    // The CLI: the first member of an empty warehouse is added by whoever runs the machine, and gets a token.
+    const first = cli(undefined, 'members', 'add', 'root', '--role', 'admin');
+    expect([first.status, first.stdout]).toEqual([0, expect.stringContaining('added root as admin')]);
+    const rootToken = tokenOf(first.stdout);
+    await expect(addMember(undefined, 'vic', 'viewer')).rejects.toThrow(/needs the admin role/);
+    const vicToken = (await addMember(rootToken, 'vic', 'viewer')).token;
+    const annToken = (await addMember(rootToken, 'ann', 'analyst')).token;
+    const tokens = [rootToken, vicToken, annToken];
+
+    // The CLI: a refusal exits 1 naming the role.
+    const denied = cli(vicToken, 'backup');
     expect(denied.status).toBe(1);
     expect(denied.stderr).toContain('mqs: backup needs the admin role; member vic is viewer');
 
     await writeLakeWithDefect(warehouse);
-    const good = JSON.parse(runSafe(rootToken, 'backup', '--json').stdout) as { id: string; files: number };
+    const good = (await backup(rootToken)).manifest;
     const offsite = path.join(root, 'offsite');
-    const bad = JSON.parse(runSafe(rootToken, 'backup', '--to', offsite, '--json').stdout) as { id: string };
-    const listed = JSON.parse(runSafe(rootToken, 'backup', 'list', '--json').stdout) as { id: string }[];
-    expect(listed.map((b) => b.id)).toEqual([good.id]);
-    const listedOffsite = JSON.parse(runSafe(rootToken, 'backup', 'list', '--dir', offsite, '--json').stdout);
-    expect(listedOffsite.map((b: { id: string }) => b.id)).toEqual([bad.id]);
-    expect(runSafe(rootToken, 'backup', 'verify', good.id).stdout).toMatch(
-      new RegExp(`^${good.id}  ok  ${good.files} files`),
-    );
+    const bad = (await backup(rootToken, offsite)).manifest;
+    await authorize(as(rootToken), 'admin', 'backup list');
+    expect(listBackups(backups).map((b) => b.id)).toEqual([good.id]);
+    expect(listBackups(offsite).map((b) => b.id)).toEqual([bad.id]);
+    expect(await verifyBackup(path.join(backups, good.id))).toMatchObject({
+      id: good.id,
+      ok: true,
+      problems: [],
+      checkedFiles: good.files.length,
+    });
 
     const barsFile = (lake: string) =>
       path.join(
@@ -98,50 +158,43 @@ describe('mqs members, backup, restore and quality', () => {
     const bytes = fs.readFileSync(victim);
     bytes[100]! ^= 0x01;
     fs.writeFileSync(victim, bytes);
-    const verifyAll = runSafe(rootToken, 'backup', 'verify', '--dir', offsite);
-    expect(verifyAll.status).toBe(1);
-    expect(verifyAll.stdout).toContain(`${bad.id}  FAILED`);
-    expect(verifyAll.stderr).toContain(`1 snapshot(s) failed verification: ${bad.id}`);
-    const badRestore = runSafe(rootToken, 'restore', bad.id, '--from', offsite);
-    expect([badRestore.status, badRestore.stderr]).toEqual([
-      1,
-      expect.stringContaining('failed verification, nothing was changed'),
-    ]);
+    const verified = await verifyBackup(path.join(offsite, bad.id));
+    expect(verified.ok).toBe(false);
+    expect(verified.problems.join('\n')).toContain(path.relative(path.join(offsite, bad.id), victim));
+    await expect(restore(rootToken, bad.id, offsite)).rejects.toThrow(
+      /failed verification, nothing was changed/,
+    );
 
     fs.rmSync(path.join(warehouse, 'lake'), { recursive: true });
-    const restored = runSafe(rootToken, 'restore', good.id);
-    expect(restored.status).toBe(0);
-    expect(restored.stdout).toContain(`restored ${good.id}`);
+    const restored = await restore(rootToken, good.id);
+    expect(restored.manifest.id).toBe(good.id);
     expect(fs.existsSync(barsFile(path.join(warehouse, 'lake')))).toBe(true);
 
-    const quality = runSafe(vicToken, 'quality', '--json');
-    expect(quality.status).toBe(1);
-    const report = JSON.parse(quality.stdout) as {
-      passed: boolean;
-      checks: { name: string; passed: boolean }[];
-    };
+    // The CLI: a failed check exits 1 after printing the whole report.
+    const checked = cli(vicToken, 'quality', '--json');
+    expect(checked.status).toBe(1);
+    const report = JSON.parse(checked.stdout) as QualityReport;
     expect(report.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual([
       'assert_bars_prices_positive',
     ]);
-    expect(quality.stderr).toContain('data-quality checks failed: assert_bars_prices_positive');
-    expect(runSafe(annToken, 'quality', '--since', '2024-03-12').status).toBe(0);
+    expect(checked.stderr).toContain('data-quality checks failed: assert_bars_prices_positive');
+    expect((await quality(annToken, '2024-03-12')).passed).toBe(true);
 
-    expect(runSafe(rootToken, 'members', 'revoke', 'vic').status).toBe(0);
-    const revoked = runSafe(vicToken, 'quality');
-    expect([revoked.status, revoked.stderr]).toEqual([
-      1,
-      expect.stringContaining('not a valid member token'),
-    ]);
-    const rotated = run(rootToken, 'members', 'rotate', 'ann');
-    expect(runSafe(annToken, 'quality').status).toBe(1);
-    expect(runSafe(tokenOf(rotated.stdout), 'quality', '--since', '2024-03-12').status).toBe(0);
-    tokens.push(tokenOf(rotated.stdout));
+    const revokeVic = as(rootToken, 'members.log');
+    await runAuthorized(revokeVic, 'admin', 'members revoke vic', (who) =>
+      openMemberStore(warehouse, revokeVic.clock).revoke('vic', who.name),
+    );
+    await expect(quality(vicToken)).rejects.toThrow(/not a valid member token/);
+    const rotateAnn = as(rootToken, 'members.log');
+    const rotated = await runAuthorized(rotateAnn, 'admin', 'members rotate ann', (who) =>
+      openMemberStore(warehouse, rotateAnn.clock).rotate('ann', who.name),
+    );
+    await expect(quality(annToken)).rejects.toThrow(/not a valid member token/);
+    expect((await quality(rotated.token, '2024-03-12')).passed).toBe(true);
+    tokens.push(rotated.token);
 
-    const audit = runSafe(rootToken, 'members', 'audit', '--json')
-      .stdout.trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { who: string; action: string; outcome: string });
-    const lines = audit.map((e) => `${e.who} ${e.outcome} ${e.action}`);
+    await authorize(as(rootToken), 'admin', 'members audit');
+    const lines = readAuditEntries(warehouse).map((e) => `${e.who} ${e.outcome} ${e.action}`);
     expect(lines[0]).toMatch(/^unclaimed:\S+ ok members add root --role admin$/);
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -156,7 +209,7 @@ describe('mqs members, backup, restore and quality', () => {
     );
     expect(lines.filter((l) => l.startsWith('vic ') || l.startsWith('ann '))).toEqual(['vic denied backup']);
 
-    let everything = outputs.join('\n') + safeOutputs.join('\n');
+    let everything = outputs.join('\n');
     for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true }))
       if (entry.isFile()) everything += fs.readFileSync(path.join(entry.parentPath, entry.name), 'latin1');
     expect(everything).toContain('backup written'); // the logs were read

@@ -5,26 +5,6 @@ interface Args {
   json?: boolean;
 }
 
-type Row = Record<string, unknown>;
-
-function formatTable(columns: string[], rows: Row[]): string {
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  // why: a loop, not Math.max(...rows): spreading a long result overflows the call stack.
-  const widths = columns.map((c) => rows.reduce((w, r) => Math.max(w, cell(r[c]).length), c.length));
-  const line = (values: string[]) =>
-    values
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [
-    line(columns),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
-    `(${rows.length} row${rows.length === 1 ? '' : 's'})`,
-  ].join('\n');
-}
-
 const command: CommandModule<object, Args> = {
   command: 'sql [query]',
   describe:
@@ -41,6 +21,7 @@ const command: CommandModule<object, Args> = {
     const { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint } =
       await import('../../etl/publish/reader-sandbox.ts');
     const { UsageError } = await import('../../etl/core/errors.ts');
+    const { formatTable } = await import('../../etl/pipeline/format-table.ts');
     const context = createContext();
     const { config } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
@@ -51,12 +32,8 @@ const command: CommandModule<object, Args> = {
     const format = (result: Awaited<ReturnType<typeof runReadOnlyStatement>>): string => {
       if (args.json) return JSON.stringify(result.getRowObjectsJson());
       // why: DuckDB's own text form for people (intervals as 00:01:00, timestamps with their offset).
-      const rows = result
-        .getRowObjects()
-        .map((row) =>
-          Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)])),
-        );
-      return formatTable(result.columnNames(), rows);
+      const rows = result.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
+      return formatTable(result.columnNames(), rows, { rule: true, rowCount: true });
     };
     try {
       if (args.query !== undefined) {

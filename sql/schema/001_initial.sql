@@ -1,7 +1,7 @@
 -- purpose: the writer's tables in etl.duckdb: bars (unadjusted), daily bars, splits, dividends, window state,
 --          quarantine, the loads ledger and the partitions waiting to be published.
--- grain/key: see each table; no PRIMARY KEY anywhere (perf-notes §3b): merges dedupe by anti-join and tests
---          assert uniqueness.
+-- grain/key: see each table; no PRIMARY KEY anywhere (docs/performance.md#no-primary-keys): merges dedupe by
+--          anti-join and tests assert uniqueness.
 
 -- key (symbol, interval, bar_start_at); prices as FMP sent them with nonadjusted=true
 create table bars (

@@ -1,5 +1,6 @@
 -- Duplicate keys: more than one bar for the same (symbol, interval, bar_start_at). The bars table has no
--- PRIMARY KEY (perf-notes: 4x the size, 3.5x slower inserts), so uniqueness is asserted here instead.
+-- PRIMARY KEY (docs/performance.md#no-primary-keys: a key costs several times the size and insert time), so
+-- uniqueness is asserted here instead.
 -- Grain: symbol, interval, bar_start_at. Also duplicate splits per (symbol, date).
 -- severity: error
 with

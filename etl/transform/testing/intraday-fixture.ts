@@ -4,26 +4,9 @@
  */
 import { sessionsBetween } from '../../core/calendar.ts';
 import { barStartsOfSession, type IntradayInterval } from '../../core/intervals.ts';
+import { hashString, seededRandom } from '../../core/seeded-random.ts';
 import { type IsoDate, utcMsToNyWallMs } from '../../core/time.ts';
 import type { FmpIntradayColumns } from '../../extract/fmp-types.ts';
-
-/** Small seeded PRNG (mulberry32): the same seed gives the same bars. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function seedOf(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 /** Bars of every session from `from` to `to` (New York dates, inclusive), newest first. */
 export function fixtureIntradayColumns(
@@ -35,7 +18,7 @@ export function fixtureIntradayColumns(
 ): FmpIntradayColumns {
   const starts = sessionsBetween(from, to).flatMap((s) => barStartsOfSession(s, interval));
   const n = starts.length;
-  const next = random(seedOf(`${symbol}/${interval}/${variant}`));
+  const next = seededRandom(hashString(`${symbol}/${interval}/${variant}`));
   const columns: FmpIntradayColumns = {
     length: n,
     wallMs: new Float64Array(n),
