@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { lakeSource } from '../../etl/publish/lake-sources.ts';
 import { PARQUET_OPTIONS } from '../../etl/publish/lake-transaction.ts';
 import { openWarehouseReader } from '../../etl/publish/warehouse-reader.ts';
@@ -201,10 +201,19 @@ export async function checkSameBars(warehouseDir: string, refLakeDir: string): P
     `select count(*)::varchar || ' ' || coalesce(sum(hash(symbol, bar_start_at, epoch(bar_end_at) - epoch(bar_start_at),
        session_date, open, high, low, close, volume)), 0)::varchar from ${relation}`;
   const reader = await openWarehouseReader(warehouseDir);
+  let ours: unknown;
   try {
-    const ours = (await reader.query(sum('stg_lake__bars'))).getRowsJS()[0]![0];
+    ours = (await reader.query(sum('stg_lake__bars'))).getRowsJS()[0]![0];
+  } finally {
+    reader.close();
+  }
+  // why: the members' reader is sandboxed to its own snapshot's files; the reference's lake is read apart.
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run("set TimeZone = 'UTC'");
     const ref = (
-      await reader.query(
+      await connection.runAndReadAll(
         sum(`(select *, bar_start_at + to_seconds(bar_seconds) as bar_end_at from read_parquet([${files}]))`),
       )
     ).getRowsJS()[0]![0];
@@ -214,6 +223,7 @@ export async function checkSameBars(warehouseDir: string, refLakeDir: string): P
         `ours and the reference stored different bars: ours ${ours}, reference ${ref} (manifest ${manifestRows} rows)`,
       );
   } finally {
-    reader.close();
+    connection.closeSync();
+    instance.closeSync();
   }
 }
