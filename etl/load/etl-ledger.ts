@@ -11,7 +11,6 @@ import type { Clock } from '../core/clock.ts';
 import { errorMessage, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { IsoDate } from '../core/time.ts';
-import type { ManifestWindowState } from '../publish/lake-manifest.ts';
 import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 import { applyMigrations } from './migrations.ts';
 
@@ -48,6 +47,23 @@ export interface Watermark {
   symbol: string;
   interval: string;
   throughDate: IsoDate;
+}
+
+/** A window's new state as a commit leaves it; published with the snapshot that holds its rows. */
+export interface WindowChange {
+  dataset: string;
+  symbol: string;
+  interval: string;
+  from: string;
+  to: string;
+  status: WindowStatus;
+  rowCount: number;
+  error: string | null;
+  loadId: number;
+  /** Commits of the window this state sums up (a window polled live is committed many times). Default 1. */
+  commits?: number;
+  /** The window's quarantined bars (undefined leaves the stored ones alone). */
+  quarantined?: QuarantinedBar[];
 }
 
 export interface LoadSummary {
@@ -166,7 +182,7 @@ export class EtlLedger {
    * Applies the window changes a snapshot published (attempts + 1 each, quarantine rows replaced when given)
    * and records its version, in one transaction. A version the ledger already holds is skipped.
    */
-  async applyManifestWindows(version: number, windows: readonly ManifestWindowState[]): Promise<void> {
+  async applyManifestWindows(version: number, windows: readonly WindowChange[]): Promise<void> {
     if (version <= (await this.lakeVersion())) return;
     await this.stageStates(windows);
     await this.inTransaction(async () => {
@@ -178,7 +194,7 @@ export class EtlLedger {
 
   /** Marks a window failed (attempts + 1) with the error's message; its published rows stay as they were. */
   async recordFailure(key: WindowKey, error: unknown, loadId: number): Promise<void> {
-    const state: ManifestWindowState = {
+    const state: WindowChange = {
       ...key,
       status: 'failed',
       rowCount: 0,
@@ -253,7 +269,7 @@ export class EtlLedger {
    * Stages state rows (and, unless `quarantined` is undefined, the window's quarantine rows) in temp tables.
    * why: appenders run outside the transaction; the staged rows are written by writeStagedStates inside it.
    */
-  private async stageStates(entries: readonly ManifestWindowState[]): Promise<void> {
+  private async stageStates(entries: readonly WindowChange[]): Promise<void> {
     const con = this.connection;
     await con.run(STG_WINDOWS_DDL);
     await con.run(STG_QUARANTINE_DDL);

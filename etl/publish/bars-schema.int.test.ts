@@ -12,8 +12,8 @@ import { silentLogger } from '../core/log.ts';
 import { BAR_BATCH_SCHEMA } from '../transform/bar-batch-schema.ts';
 import { fixtureIntradayColumns } from '../transform/testing/intraday-fixture.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
-import { STAGED_BAR_COLUMNS } from './etl-stage.ts';
 import { lakeSource } from './lake-sources.ts';
+import { STAGED_BAR_COLUMNS } from './stage-datasets.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
 import { openWarehouseWriter } from './warehouse-writer.ts';
 

@@ -12,26 +12,26 @@
  *   one new file (a window committed again with fewer bars loses the bars that vanished);
  * - a partition with more than MAX_FILES_PER_PARTITION files is compacted into one sorted file.
  */
-import {
-  BIGINT,
-  DATE,
-  DOUBLE,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBType,
-  TIMESTAMPTZ,
-  VARCHAR,
-} from '@duckdb/node-api';
-import { DataType } from 'apache-arrow';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { addDays, type IsoDate } from '../core/time.ts';
 import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
-import type { Dataset, WindowKey } from '../load/etl-ledger.ts';
+import type { WindowKey } from '../load/etl-ledger.ts';
 import { StagedBarsFunction } from '../load/staged-bars-function.ts';
-import { BAR_BATCH_SCHEMA, type BarBatch } from '../transform/bar-batch-schema.ts';
+import type { BarBatch } from '../transform/bar-batch-schema.ts';
 import type { IntradayWindow, QuarantinedBar } from '../transform/transform-intraday.ts';
 import type { LakeFile, ManifestWindowState } from './lake-manifest.ts';
 import { type LakeSource, lakeSource } from './lake-sources.ts';
 import { type LakeTransaction, sqlString } from './lake-transaction.ts';
+import {
+  appendDividendRows,
+  appendEodRows,
+  appendSplitRows,
+  DAILY,
+  type DailyDataset,
+  type DailySpec,
+  monthsOf,
+  STAGED_BAR_COLUMNS,
+} from './stage-datasets.ts';
 
 /** One intraday window ready to commit: the output of transformIntraday. */
 export interface IntradayCommit {
@@ -54,84 +54,8 @@ const REWRITE_MEMORY_MB = 256;
 /** Files beyond which a partition is compacted into one sorted file. */
 export const MAX_FILES_PER_PARTITION = 8;
 
-/** DuckDB's type for each Arrow type of BAR_BATCH_SCHEMA. */
-function duckDbTypeOf(type: DataType): DuckDBType {
-  if (DataType.isDictionary(type) || DataType.isUtf8(type)) return VARCHAR;
-  if (DataType.isTimestamp(type)) return TIMESTAMPTZ;
-  if (DataType.isDate(type)) return DATE;
-  if (DataType.isFloat(type)) return DOUBLE;
-  if (DataType.isInt(type) && type.bitWidth === 64) return BIGINT;
-  throw new Error(`no DuckDB type for the Arrow type ${type}`);
-}
-
-/** The staged bars' columns: the transform's Arrow schema, field for field (the one declaration of a bar). */
-export const STAGED_BAR_COLUMNS: readonly (readonly [string, DuckDBType])[] = BAR_BATCH_SCHEMA.fields.map(
-  (f) => [f.name, duckDbTypeOf(f.type)] as const,
-);
-
-type DailyDataset = Exclude<Dataset, 'bars'>;
-
-interface DailySpec {
-  dataset: DailyDataset;
-  /** Staging columns; dates travel as VARCHAR and are cast in `typed`. */
-  staging: string;
-  /** The lake columns, in LAKE_SOURCES order, from the staging rows. */
-  typed: string;
-  /** Partitions a window's dates fall in. */
-  partitionsOf(from: IsoDate, to: IsoDate): string[];
-  /** SQL condition on a typed row's `date` for a partition. */
-  inPartition(partition: string): string;
-}
-
-function yearsOf(from: IsoDate, to: IsoDate): string[] {
-  const years: string[] = [];
-  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) years.push(`year=${y}`);
-  return years;
-}
-
-const DAILY: Record<DailyDataset, DailySpec> = {
-  eod_bars: {
-    dataset: 'eod_bars',
-    staging:
-      'symbol varchar, date varchar, open double, high double, low double, close double, volume double, vwap double, load_id bigint',
-    typed:
-      'symbol, date::date as date, open, high, low, close, round(volume)::bigint as volume, vwap, load_id',
-    partitionsOf: yearsOf,
-    inPartition: (p) => `year(date) = ${Number(p.slice('year='.length))}`,
-  },
-  splits: {
-    dataset: 'splits',
-    staging: 'symbol varchar, date varchar, numerator double, denominator double, load_id bigint',
-    typed: 'symbol, date::date as date, numerator, denominator, load_id',
-    partitionsOf: () => [''],
-    inPartition: () => 'true',
-  },
-  dividends: {
-    dataset: 'dividends',
-    staging:
-      'symbol varchar, date varchar, record_date varchar, payment_date varchar, declaration_date varchar, dividend double, adj_dividend double, frequency varchar, load_id bigint',
-    typed:
-      'symbol, date::date as date, record_date::date as record_date, payment_date::date as payment_date, declaration_date::date as declaration_date, dividend, adj_dividend, frequency, load_id',
-    partitionsOf: () => [''],
-    inPartition: () => 'true',
-  },
-};
-
-/** `YYYY-MM` of every month from `from` to `to` (New York dates). */
-function monthsOf(from: IsoDate, to: IsoDate): string[] {
-  const months: string[] = [];
-  let [y, m] = from.split('-').map(Number) as [number, number];
-  const last = to.slice(0, 7);
-  for (;;) {
-    const month = `${y}-${String(m).padStart(2, '0')}`;
-    months.push(month);
-    if (month >= last) return months;
-    m = m === 12 ? 1 : m + 1;
-    if (m === 1) y++;
-  }
-}
-
-const windowKeyOf = (w: Omit<ManifestWindowState, 'status' | 'rowCount' | 'error' | 'loadId'>) =>
+/** The key of a window as one string. */
+export const windowKeyOf = (w: Omit<ManifestWindowState, 'status' | 'rowCount' | 'error' | 'loadId'>) =>
   `${w.dataset}|${w.symbol}|${w.interval}|${w.from}|${w.to}`;
 
 /** A window range of one symbol replacing rows in a partition. */
@@ -218,57 +142,18 @@ export class EtlStage {
     return rows;
   }
 
-  async addEod(window: DailyWindow, bars: readonly FmpEodBar[], loadId: number): Promise<number> {
-    return this.addDaily('eod_bars', window, bars.length, loadId, (a) => {
-      for (const b of bars) {
-        a.appendVarchar(b.symbol);
-        a.appendVarchar(b.date);
-        a.appendDouble(b.open);
-        a.appendDouble(b.high);
-        a.appendDouble(b.low);
-        a.appendDouble(b.close);
-        a.appendDouble(b.volume);
-        if (b.vwap === undefined) a.appendNull();
-        else a.appendDouble(b.vwap);
-        a.appendBigInt(BigInt(loadId));
-        a.endRow();
-      }
-    });
+  addEod(window: DailyWindow, bars: readonly FmpEodBar[], loadId: number): Promise<number> {
+    return this.addDaily('eod_bars', window, bars.length, loadId, (a) => appendEodRows(a, bars, loadId));
   }
 
-  async addSplits(window: DailyWindow, splits: readonly FmpSplit[], loadId: number): Promise<number> {
-    return this.addDaily('splits', window, splits.length, loadId, (a) => {
-      for (const s of splits) {
-        a.appendVarchar(s.symbol);
-        a.appendVarchar(s.date);
-        a.appendDouble(s.numerator);
-        a.appendDouble(s.denominator);
-        a.appendBigInt(BigInt(loadId));
-        a.endRow();
-      }
-    });
+  addSplits(window: DailyWindow, splits: readonly FmpSplit[], loadId: number): Promise<number> {
+    return this.addDaily('splits', window, splits.length, loadId, (a) => appendSplitRows(a, splits, loadId));
   }
 
-  async addDividends(
-    window: DailyWindow,
-    dividends: readonly FmpDividend[],
-    loadId: number,
-  ): Promise<number> {
-    return this.addDaily('dividends', window, dividends.length, loadId, (a) => {
-      const optional = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-      for (const d of dividends) {
-        a.appendVarchar(d.symbol);
-        a.appendVarchar(d.date);
-        optional(d.recordDate || null);
-        optional(d.paymentDate || null);
-        optional(d.declarationDate || null);
-        a.appendDouble(d.dividend);
-        a.appendDouble(d.adjDividend);
-        optional(d.frequency);
-        a.appendBigInt(BigInt(loadId));
-        a.endRow();
-      }
-    });
+  addDividends(window: DailyWindow, dividends: readonly FmpDividend[], loadId: number): Promise<number> {
+    return this.addDaily('dividends', window, dividends.length, loadId, (a) =>
+      appendDividendRows(a, dividends, loadId),
+    );
   }
 
   /** Writes every staged row into new files of `tx` (see the header); the window states stay staged. */
@@ -488,5 +373,5 @@ export class EtlStage {
   }
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const monthOf = (date: IsoDate) => date.slice(0, 7);

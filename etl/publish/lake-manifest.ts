@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { QuarantinedBar } from '../transform/transform-intraday.ts';
+import type { WindowChange } from '../load/etl-ledger.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const SNAPSHOTS_DIR = '_snapshots';
@@ -33,21 +33,7 @@ export interface LakeFile {
 }
 
 /** A window-state change that became true with this snapshot (the ETL's ledger replays it after a crash). */
-export interface ManifestWindowState {
-  dataset: string;
-  symbol: string;
-  interval: string;
-  from: string;
-  to: string;
-  status: 'loaded' | 'empty' | 'failed';
-  rowCount: number;
-  error: string | null;
-  loadId: number;
-  /** Commits of the window this state sums up (a window polled live is committed many times). Default 1. */
-  commits?: number;
-  /** The window's quarantined bars (undefined leaves the stored ones alone). */
-  quarantined?: QuarantinedBar[];
-}
+export type ManifestWindowState = WindowChange;
 
 export interface LakeManifest {
   format: typeof MANIFEST_FORMAT;

@@ -23,23 +23,20 @@ import {
 } from '../load/etl-ledger.ts';
 import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 import { CATALOG_FILE, writeCatalog } from './catalog.ts';
-import { type DailyWindow, EtlStage, type IntradayCommit } from './etl-stage.ts';
+import { compare, type DailyWindow, EtlStage, type IntradayCommit, windowKeyOf } from './etl-stage.ts';
 import {
   collectGarbage,
   DEFAULT_RETENTION,
   type LakeManifest,
   type LakeRetention,
   readManifest,
-  readSnapshot,
-  snapshotVersions,
 } from './lake-manifest.ts';
 import { lakeRootOf } from './lake-sources.ts';
 import { LakeTransaction } from './lake-transaction.ts';
+import { catchUpLedger } from './ledger-replay.ts';
 import { refreshSessionsFile } from './sessions-file.ts';
 import { compactDuckDbFile, publishV1Tables } from './upgrade-v1.ts';
 import { lakeDirOf } from './warehouse-snapshot.ts';
-
-export type { DailyWindow, IntradayCommit } from './etl-stage.ts';
 
 export const ETL_DB_FILE = 'etl.duckdb';
 
@@ -191,11 +188,11 @@ class Writer implements WarehouseWriter {
     filter: Partial<Pick<WindowState, 'dataset' | 'symbol' | 'interval' | 'status'>> = {},
   ): Promise<WindowState[]> {
     const stored = await this.ledger.windowStates();
-    const byKey = new Map(stored.map((s) => [keyOf(s), s]));
+    const byKey = new Map(stored.map((s) => [windowKeyOf(s), s]));
     const now = this.options.clock.now();
     for (const p of this.stage.pendingStates()) {
-      const before = byKey.get(keyOf(p));
-      byKey.set(keyOf(p), {
+      const before = byKey.get(windowKeyOf(p));
+      byKey.set(windowKeyOf(p), {
         dataset: p.dataset as WindowState['dataset'],
         symbol: p.symbol,
         interval: p.interval,
@@ -216,10 +213,10 @@ class Writer implements WarehouseWriter {
       .filter(matches)
       .sort(
         (a, b) =>
-          cmp(a.dataset, b.dataset) ||
-          cmp(a.symbol, b.symbol) ||
-          cmp(a.interval, b.interval) ||
-          cmp(a.from, b.from),
+          compare(a.dataset, b.dataset) ||
+          compare(a.symbol, b.symbol) ||
+          compare(a.interval, b.interval) ||
+          compare(a.from, b.from),
       );
   }
 
@@ -241,7 +238,8 @@ class Writer implements WarehouseWriter {
         through.set(key, { dataset: s.dataset, symbol: s.symbol, interval: s.interval, throughDate: s.to });
     }
     return [...through.values()].sort(
-      (a, b) => cmp(a.dataset, b.dataset) || cmp(a.symbol, b.symbol) || cmp(a.interval, b.interval),
+      (a, b) =>
+        compare(a.dataset, b.dataset) || compare(a.symbol, b.symbol) || compare(a.interval, b.interval),
     );
   }
 
@@ -309,33 +307,6 @@ class Writer implements WarehouseWriter {
     if (this.stage.rows >= (this.options.flushRows ?? 1_000_000)) await this.flush();
     if (this.options.clock.now() - this.lastPublishAt >= (this.options.publishEveryMs ?? 3 * 60_000))
       await this.publish();
-  }
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const keyOf = (k: Omit<WindowKey, 'dataset'> & { dataset: string }) =>
-  `${k.dataset}|${k.symbol}|${k.interval}|${k.from}|${k.to}`;
-
-/** Replays the window changes of snapshots the ledger has not applied (a writer killed between the two). */
-async function catchUpLedger(ledger: EtlLedger, root: string, log: Logger): Promise<void> {
-  const lakeVersion = readManifest(root).version;
-  const ledgerVersion = await ledger.lakeVersion();
-  if (ledgerVersion > lakeVersion) {
-    log.warn(
-      { ledgerVersion, lakeVersion },
-      'the ledger is ahead of the lake (restored from different snapshots?); windows it marks loaded may lack rows: `mqs quality` shows gaps',
-    );
-    return;
-  }
-  const available = new Set(snapshotVersions(root));
-  for (let version = ledgerVersion + 1; version <= lakeVersion; version++) {
-    if (!available.has(version)) {
-      log.warn({ version }, 'snapshot missing for the ledger replay; its windows are fetched again');
-      continue;
-    }
-    const snapshot = readSnapshot(root, version);
-    await ledger.applyManifestWindows(version, snapshot.windows);
-    log.info({ version, windows: snapshot.windows.length }, 'ledger caught up with a published snapshot');
   }
 }
 

@@ -43,7 +43,6 @@ function dirBytes(dir: string): number {
 const fileBytes = (file: string) => fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** The last day of the month `months - 1` months after `from`'s month. */
 function endOfRange(from: string, months: number): string {
