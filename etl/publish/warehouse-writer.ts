@@ -34,6 +34,7 @@ import {
 import { lakeRootOf } from './lake-sources.ts';
 import { LakeTransaction } from './lake-transaction.ts';
 import { catchUpLedger } from './ledger-replay.ts';
+import { serialized } from './serialized-writer.ts';
 import { refreshSessionsFile } from './sessions-file.ts';
 import { compactDuckDbFile, publishV1Tables } from './upgrade-v1.ts';
 import { lakeDirOf } from './warehouse-snapshot.ts';
@@ -246,13 +247,19 @@ class Writer implements WarehouseWriter {
   async publish(): Promise<PublishResult> {
     await this.flush();
     const tx = this.transaction();
-    await refreshSessionsFile(this.ledger.connection, tx);
     const states = this.stage.pendingStates();
     const now = this.options.clock.now();
-    this.lastPublishAt = now;
-    this.tx = undefined;
-    if (!tx.changed && states.length === 0) return { version: this.current.version, files: [], rows: 0 };
-    const manifest = tx.commit(now, states);
+    let manifest: LakeManifest;
+    try {
+      await refreshSessionsFile(this.ledger.connection, tx);
+      this.lastPublishAt = now;
+      this.tx = undefined;
+      if (!tx.changed && states.length === 0) return { version: this.current.version, files: [], rows: 0 };
+      manifest = tx.commit(now, states);
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
     this.current = manifest;
     this.stage.clearStates();
     await this.ledger.applyManifestWindows(manifest.version, states);
@@ -288,7 +295,22 @@ class Writer implements WarehouseWriter {
 
   private async flush(): Promise<void> {
     if (this.stage.rows === 0 && this.stage.pendingStates().length === 0) return;
-    await this.stage.flush(this.transaction());
+    try {
+      await this.stage.flush(this.transaction());
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
+  }
+
+  /**
+   * Drops the snapshot in the making and everything staged after a failed flush or publish. why: staged states
+   * whose rows went into the abandoned files must not reach a later snapshot without them; those windows are
+   * fetched again (their files are listed nowhere and collected on the next open).
+   */
+  private async abandon(): Promise<void> {
+    this.tx = undefined;
+    await this.stage.discard().catch(() => undefined);
   }
 
   private async commitDaily(
@@ -359,41 +381,4 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
     lock?.release();
     throw error;
   }
-}
-
-/**
- * Runs the writer's operations one after another. why: every operation runs statements (and transactions) on
- * one connection; calls made concurrently (a failure recorded while a batch commits) must not interleave.
- */
-function serialized(writer: Writer, lock: WriterLock | undefined): WarehouseWriter {
-  let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(operation: () => Promise<T>): Promise<T> => {
-    const run = tail.then(operation, operation);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-  return {
-    beginLoad: (command, args, source) => serial(() => writer.beginLoad(command, args, source)),
-    storedSources: () => serial(() => writer.storedSources()),
-    finishLoad: (loadId, summary) => serial(() => writer.finishLoad(loadId, summary)),
-    commitIntraday: (commits, loadId) => serial(() => writer.commitIntraday(commits, loadId)),
-    commitEod: (window, bars, loadId) => serial(() => writer.commitEod(window, bars, loadId)),
-    commitSplits: (window, splits, loadId) => serial(() => writer.commitSplits(window, splits, loadId)),
-    commitDividends: (window, dividends, loadId) =>
-      serial(() => writer.commitDividends(window, dividends, loadId)),
-    recordFailure: (window, error, loadId) => serial(() => writer.recordFailure(window, error, loadId)),
-    windowStates: (filter) => serial(() => writer.windowStates(filter)),
-    failedWindows: () => serial(() => writer.failedWindows()),
-    quarantined: (symbol) => serial(() => writer.quarantined(symbol)),
-    watermarks: () => serial(() => writer.watermarks()),
-    publish: () => serial(() => writer.publish()),
-    manifest: () => writer.manifest(),
-    close: () => {
-      try {
-        writer.close();
-      } finally {
-        lock?.release();
-      }
-    },
-  };
 }
