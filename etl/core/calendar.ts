@@ -4,6 +4,8 @@
  * closures, irregular early closes) from the data file `nyse-calendar.json` beside this module, which names its
  * sources. Sessions run 09:30–16:00 New York time unless an early close says otherwise.
  * calendar.test.ts pins the exchange's published lists and every unscheduled closure.
+ * Why one file of ~430 lines: the holiday rules, the early-close rules, the data file's reader and the per-year
+ * session cache are one job (what is a session, and when does it close); split, each part would need the others.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
