@@ -67,6 +67,12 @@ async function writeV1Warehouse(): Promise<void> {
   await write('select * from splits order by symbol, date', 'splits/data_0.parquet');
   con.closeSync();
   instance.closeSync();
+  // why: a v1 catalog for the DuckDB CLI (its views globbed the lake); here one without lake_snapshot.
+  const catalog = await DuckDBInstance.create(path.join(dir, 'catalog.duckdb'));
+  const cat = await catalog.connect();
+  await cat.run("create view bars as select 'v1' as note");
+  cat.closeSync();
+  catalog.closeSync();
 }
 
 function capture() {
@@ -128,6 +134,18 @@ describe('upgrading a v1 warehouse to lake v2', () => {
     con.closeSync();
     ledger.closeSync();
     expect(fs.statSync(path.join(dir, 'etl.duckdb')).size).toBeLessThanOrEqual(before);
+
+    // why: the CLI catalog is rebuilt over the first snapshot's files, not left globbing v1's.
+    const catalog = await DuckDBInstance.create(path.join(dir, 'catalog.duckdb'), {
+      access_mode: 'READ_ONLY',
+    });
+    const cat = await catalog.connect();
+    expect(
+      (await cat.runAndReadAll("select version from lake_snapshot where root = 'etl'")).getRowsJS(),
+    ).toEqual([[1]]);
+    expect((await cat.runAndReadAll('select count(*) from bars')).getRowsJS()).toEqual([[312n]]);
+    cat.closeSync();
+    catalog.closeSync();
 
     const second = capture();
     const again = await openWarehouseWriter({ warehouseDir: dir, log: second.log, clock: systemClock });

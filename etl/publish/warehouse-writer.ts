@@ -369,7 +369,8 @@ export async function openWarehouseWriter(options: WarehouseWriterOptions): Prom
       await catchUpLedger(ledger, root, options.log);
       // why: files of a publish that died before its manifest are listed nowhere; they go now.
       collectGarbage(root, options.clock.now(), options.retention ?? DEFAULT_RETENTION);
-      if (!fs.existsSync(path.join(warehouseDir, CATALOG_FILE)))
+      // why: after an upgrade the old catalog still globs the v1 files; it is rebuilt over the first snapshot.
+      if (upgraded || !fs.existsSync(path.join(warehouseDir, CATALOG_FILE)))
         await writeCatalog(warehouseDir, options.clock);
       const stage = await EtlStage.create(ledger.connection, Math.round(options.memoryLimitMb ?? 1024));
       return serialized(new Writer(warehouseDir, ledger, stage, options), lock);
