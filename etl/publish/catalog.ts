@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Clock } from '../core/clock.ts';
 import { acquireWriterLock } from '../core/writer-lock.ts';
-import { readWarehouseSnapshot, snapshotRelation } from './warehouse-snapshot.ts';
+import { readWarehouseSnapshot, snapshotRelation, snapshotViewSql } from './warehouse-snapshot.ts';
 import { createViews } from './warehouse-views.ts';
 
 export const CATALOG_FILE = 'catalog.duckdb';
@@ -32,11 +32,7 @@ export async function writeCatalog(warehouseDir: string, clock: Clock): Promise<
       const connection = await instance.connect();
       try {
         await createViews(connection, snapshotRelation(snapshot));
-        await connection.run(
-          `create or replace view lake_snapshot as
-           select * from (values ('etl', ${snapshot.manifests.etl.version}), ('books', ${snapshot.manifests.books.version}))
-             t(root, version)`,
-        );
+        await connection.run(snapshotViewSql(snapshot));
         await connection.run('checkpoint');
       } finally {
         connection.closeSync();

@@ -12,6 +12,7 @@ import {
   allSnapshotFiles,
   readWarehouseSnapshot,
   snapshotRelation,
+  snapshotViewSql,
   type WarehouseSnapshot,
 } from './warehouse-snapshot.ts';
 import { createViews } from './warehouse-views.ts';
@@ -70,6 +71,8 @@ export async function openWarehouseReader(warehouseDir: string): Promise<Warehou
     // queries skip re-reading and re-parsing every file's metadata.
     await connection.run('set parquet_metadata_cache = true');
     const views = await createViews(connection, snapshotRelation(snapshot));
+    await connection.run(snapshotViewSql(snapshot));
+    views.push('lake_snapshot');
     // why: members query through this connection; it reads the snapshot's files and nothing else (reader-sandbox.ts).
     await sandboxConnection(connection, { allowedPaths: allSnapshotFiles(snapshot), allowedDirectories: [] });
     return {

@@ -47,3 +47,10 @@ export function allSnapshotFiles(snapshot: WarehouseSnapshot): string[] {
     ),
   );
 }
+
+/** A view `lake_snapshot(root, version)`: which manifest versions a reader or catalog is bound to. */
+export function snapshotViewSql(snapshot: WarehouseSnapshot): string {
+  return `create or replace view lake_snapshot as
+    select * from (values ('etl', ${snapshot.manifests.etl.version}), ('books', ${snapshot.manifests.books.version}))
+      t(root, version)`;
+}

@@ -295,6 +295,9 @@ describe('warehouse writer', () => {
       await writer.publish();
       expect((await reader.query('select sum(close) s from bars')).getRowsJS()).toEqual(before);
       expect(reader.snapshot.manifests.etl.version).toBe(1);
+      expect(
+        (await reader.query("select version from lake_snapshot where root = 'etl'")).getRowsJS(),
+      ).toEqual([[1]]);
     } finally {
       reader.close();
     }
