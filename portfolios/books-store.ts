@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Clock } from '../etl/core/clock.ts';
 import { acquireWriterLock } from '../etl/core/writer-lock.ts';
+import { applyMigrations, SCHEMA_DIR } from '../etl/load/migrations.ts';
 import { writeCatalog } from '../etl/publish/catalog.ts';
 import { collectGarbage, readManifest } from '../etl/publish/lake-manifest.ts';
 import { LAKE_SOURCES, lakeRootOf } from '../etl/publish/lake-sources.ts';
@@ -17,22 +18,8 @@ import { lakeDirOf } from '../etl/publish/warehouse-snapshot.ts';
 export const BOOKS_FILE = 'books.duckdb';
 export const BOOKS_LOCK = 'books';
 
-const SCHEMA = [
-  `create table if not exists book_runs (run_id bigint, as_of timestamptz, portfolios integer, failed integer)`,
-  `create table if not exists orders (portfolio_id varchar, order_id bigint, run_id bigint, symbol varchar,
-    quantity double, submitted_at timestamptz, status varchar, closed_at timestamptz)`,
-  `create table if not exists refused_orders (portfolio_id varchar, run_id bigint, refused_at timestamptz, symbol varchar,
-    quantity double, reason varchar)`,
-  `create table if not exists fills (portfolio_id varchar, order_id bigint, run_id bigint, symbol varchar,
-    quantity double, price double, commission double, realized_pnl double, filled_at timestamptz)`,
-  `create table if not exists positions (portfolio_id varchar, symbol varchar, quantity double,
-    average_cost double, mark double, market_value double, as_of timestamptz)`,
-  `create table if not exists cash (portfolio_id varchar, cash double, allocated_capital double,
-    last_decision_at timestamptz)`,
-  `create table if not exists pnl_daily (portfolio_id varchar, session_date date, equity double, cash double,
-    gross_exposure double, net_exposure double, realized_pnl double, commission double, pnl double,
-    daily_return double, as_of timestamptz)`,
-];
+/** books.duckdb's numbered migrations. */
+export const BOOKS_SCHEMA_DIR = path.join(SCHEMA_DIR, 'books');
 
 /** Books tables published to the lake, with the query that produces each file (sorted by its lake source). */
 export const PUBLISHED_BOOKS: { dir: string; query: string }[] = [
@@ -73,7 +60,7 @@ export async function openBooks(
     instance = await DuckDBInstance.fromCache(path.join(warehouseDir, BOOKS_FILE));
     connection = await instance.connect();
     await connection.run("set TimeZone = 'UTC'");
-    for (const statement of SCHEMA) await connection.run(statement);
+    await applyMigrations(connection, BOOKS_SCHEMA_DIR);
   } catch (error) {
     connection?.closeSync();
     instance?.closeSync();
