@@ -95,4 +95,32 @@ describe('schema migrations', () => {
     ]);
     upgraded.close();
   });
+
+  it('migrates a books file (sql/schema/books) made before its migrations existed, keeping its rows', async () => {
+    const file = path.join(dir, 'books.duckdb');
+    const db = await openDb(file);
+    // why: books files of earlier releases created their tables inline, with no schema_version.
+    await db.connection.run(
+      'create table cash (portfolio_id varchar, cash double, allocated_capital double, last_decision_at timestamptz)',
+    );
+    await db.connection.run("insert into cash values ('momentum', 1000, 1000, null)");
+    expect(await applyMigrations(db.connection, path.join(SCHEMA_DIR, 'books'))).toEqual([1]);
+    expect(await db.rows('select portfolio_id, cash from cash')).toEqual([['momentum', 1000]]);
+    expect(
+      (await db.rows("select table_name from duckdb_tables() where schema_name = 'main' order by 1")).map(
+        (r) => r[0],
+      ),
+    ).toEqual([
+      'book_runs',
+      'cash',
+      'fills',
+      'orders',
+      'pnl_daily',
+      'positions',
+      'refused_orders',
+      'schema_version',
+    ]);
+    expect(await applyMigrations(db.connection, path.join(SCHEMA_DIR, 'books'))).toEqual([]);
+    db.close();
+  });
 });
