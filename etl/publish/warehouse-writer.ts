@@ -143,24 +143,12 @@ class Writer implements WarehouseWriter {
 
   async commitIntraday(commits: readonly IntradayCommit[], loadId: number): Promise<CommitResult> {
     let staged = 0;
-    let batch: IntradayCommit[] = [];
-    const seen = new Map<string, [string, string][]>();
     for (const commit of commits) {
-      const key = `${commit.window.symbol}|${commit.window.interval}`;
-      const ranges = seen.get(key) ?? [];
-      const clash = ranges.some(([from, to]) => commit.window.from <= to && commit.window.to >= from);
-      // why: a window overlapping one staged earlier replaces it; writing the earlier one first keeps "the
-      // later commit wins" (the rewrite drops the earlier rows of the overlapping dates).
-      if (clash || this.stage.overlaps({ dataset: 'bars', ...commit.window })) {
-        staged += this.stage.addIntraday(batch, loadId);
-        batch = [];
-        seen.clear();
-        await this.flush();
-      }
-      batch.push(commit);
-      seen.set(key, [...(seen.get(key) ?? []), [commit.window.from, commit.window.to]]);
+      // why: a window overlapping one staged earlier (in this call or before) replaces it; writing the earlier
+      // one first keeps "the later commit wins" (the rewrite drops the earlier rows of the overlapping dates).
+      if (this.stage.overlaps({ dataset: 'bars', ...commit.window })) await this.flush();
+      staged += this.stage.addIntraday([commit], loadId);
     }
-    staged += this.stage.addIntraday(batch, loadId);
     await this.afterCommit();
     return { staged };
   }
