@@ -23,6 +23,19 @@ export interface LakeSource {
   sortKeys: string[];
   /** Columns whose min/max each manifest entry records (pruning, overlap checks). */
   statsColumns: string[];
+  /**
+   * A DATE column (one of statsColumns) that guards each hive partition's branch of the relation with the range
+   * its files hold, so a query filtering on it reads only the partitions that can match (sourceRelationSql).
+   */
+  pruneColumn?: string;
+}
+
+/** A file as the relation of a snapshot reads it: absolute path, partition and the manifest's min/max. */
+export interface RelationFile {
+  path: string;
+  partition: string;
+  min: Record<string, string>;
+  max: Record<string, string>;
 }
 
 export const LAKE_SOURCES: LakeSource[] = [
@@ -45,6 +58,7 @@ export const LAKE_SOURCES: LakeSource[] = [
     ],
     sortKeys: ['symbol', 'bar_start_at'],
     statsColumns: ['symbol', 'session_date', 'bar_start_at'],
+    pruneColumn: 'session_date',
   },
   {
     name: 'eod_bars',
@@ -64,6 +78,7 @@ export const LAKE_SOURCES: LakeSource[] = [
     ],
     sortKeys: ['symbol', 'date'],
     statsColumns: ['symbol', 'date'],
+    pruneColumn: 'date',
   },
   {
     name: 'splits',
@@ -191,8 +206,15 @@ export function lakeRootOf(lakeDir: string, root: LakeRoot): string {
  * The relation a staging view reads: `read_parquet` over exactly the files of one snapshot (absolute paths), or
  * a typed empty relation while the dataset has none. why: an explicit list binds the view to that snapshot (a
  * glob would pick up files a later publish adds), and read_parquet of an empty list is an error.
+ *
+ * A partitioned source with a `pruneColumn` reads as one branch per partition, `UNION ALL`, each guarded by the
+ * range of that column its files hold (from the manifest): `where session_date between '2024-03-01' and
+ * '2024-03-28'`. why: DuckDB cannot relate a filter on session_date to the `month=` folder, so one list of every
+ * file opens every file's footer and row-group statistics for a one-month query; with the guards its filter
+ * combiner sees that the other months' branches contradict the query's filter and drops them before any of
+ * their files is read (measured in docs/performance.md#reading-the-lake).
  */
-export function sourceRelationSql(source: LakeSource, files: readonly string[]): string {
+export function sourceRelationSql(source: LakeSource, files: readonly RelationFile[]): string {
   if (files.length === 0) {
     const columns = [...source.columns, ...source.hiveColumns.map((c) => [c, 'VARCHAR'] as const)];
     return `(select ${columns.map(([n, t]) => `null::${t} as ${n}`).join(', ')} limit 0)`;
@@ -201,5 +223,20 @@ export function sourceRelationSql(source: LakeSource, files: readonly string[]):
     source.hiveColumns.length === 0
       ? 'hive_partitioning = false'
       : `hive_partitioning = true, hive_types = {${source.hiveColumns.map((c) => `'${c}': VARCHAR`).join(', ')}}`;
-  return `read_parquet([${files.map(sqlString).join(', ')}], ${hive})`;
+  const read = (list: readonly RelationFile[]) =>
+    `read_parquet([${list.map((f) => sqlString(f.path)).join(', ')}], ${hive})`;
+  const column = source.pruneColumn;
+  const partitions = new Map<string, RelationFile[]>();
+  for (const file of files) partitions.set(file.partition, [...(partitions.get(file.partition) ?? []), file]);
+  if (!column || partitions.size < 2) return read(files);
+  const branches = [...partitions.values()].map((list) => {
+    const lows = list.map((f) => f.min[column]);
+    const highs = list.map((f) => f.max[column]);
+    if (lows.some((v) => v === undefined) || highs.some((v) => v === undefined))
+      return `select * from ${read(list)}`;
+    const low = (lows as string[]).sort()[0]!;
+    const high = (highs as string[]).sort().at(-1)!;
+    return `select * from ${read(list)} where ${column} between date ${sqlString(low)} and date ${sqlString(high)}`;
+  });
+  return `(${branches.join('\n  union all ')})`;
 }

@@ -5,7 +5,13 @@
  */
 import path from 'node:path';
 import { datasetPaths, type LakeManifest, readManifest } from './lake-manifest.ts';
-import { type LakeRoot, type LakeSource, lakeRootOf, sourceRelationSql } from './lake-sources.ts';
+import {
+  type LakeRoot,
+  type LakeSource,
+  lakeRootOf,
+  type RelationFile,
+  sourceRelationSql,
+} from './lake-sources.ts';
 
 export interface WarehouseSnapshot {
   lakeDir: string;
@@ -28,14 +34,20 @@ export function readWarehouseSnapshot(warehouseDir: string): WarehouseSnapshot {
   };
 }
 
-/** Absolute paths of a source's files in the snapshot. */
-export function snapshotFiles(snapshot: WarehouseSnapshot, source: LakeSource): string[] {
-  return datasetPaths(lakeRootOf(snapshot.lakeDir, source.root), snapshot.manifests[source.root], source.dir);
+/** A source's files in the snapshot with their partition and min/max, as its relation reads them. */
+export function snapshotRelationFiles(snapshot: WarehouseSnapshot, source: LakeSource): RelationFile[] {
+  const root = lakeRootOf(snapshot.lakeDir, source.root);
+  return (snapshot.manifests[source.root].datasets[source.dir] ?? []).map((f) => ({
+    path: path.join(root, ...f.path.split('/')),
+    partition: f.partition,
+    min: f.min,
+    max: f.max,
+  }));
 }
 
 /** The relation a staging view reads for `source` in this snapshot. */
 export function snapshotRelation(snapshot: WarehouseSnapshot): (source: LakeSource) => string {
-  return (source) => sourceRelationSql(source, snapshotFiles(snapshot, source));
+  return (source) => sourceRelationSql(source, snapshotRelationFiles(snapshot, source));
 }
 
 /** Every file of the snapshot (absolute paths): what a sandboxed reader may open. */
