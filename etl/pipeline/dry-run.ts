@@ -1,7 +1,6 @@
 /** `mqs etl --dry-run`: what a plan will cost — requests, sessions, time at the plan's rate, bandwidth. */
 
 import { INTERVAL_MINUTES, isIntradayInterval } from '../core/intervals.ts';
-import { formatDuration, formatTable } from './format-table.ts';
 import { type Dataset, expectedRows, type Plan } from './plan.ts';
 
 /** JSON bytes per row FMP sends, by what the row is (measured: docs/performance.md#fmp-client). */
@@ -87,23 +86,4 @@ export function estimatePlan(
     rateLimitPerMin: options.rateLimitPerMin,
     datasets,
   };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e9).toFixed(2)} GB`;
-}
-
-export function formatEstimate(e: PlanEstimate): string {
-  if (e.requests === 0) return 'nothing to fetch: the warehouse is current for these symbols\n';
-  const table = formatTable(
-    ['dataset', 'requests', 'sessions', 'rows (est.)', 'download (est.)'],
-    e.datasets.map((d) => [d.dataset, d.requests, d.sessions, d.rows, formatBytes(d.bytes)]),
-  );
-  return (
-    `${table}\n` +
-    `${e.symbols} symbol(s): ${e.requests} requests covering ${e.sessions} sessions, about ` +
-    `${formatDuration(e.seconds)} at ${e.rateLimitPerMin} requests/min, about ${formatBytes(e.bytes)} to download\n`
-  );
 }

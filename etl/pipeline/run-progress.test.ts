@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.ts';
-import { estimatePlan, formatEstimate } from './dry-run.ts';
+import { estimatePlan } from './dry-run.ts';
 import { planWindows } from './plan.ts';
 import { formatProgressLine, RunProgress } from './run-progress.ts';
-import { buildSummary, formatSummary } from './run-summary.ts';
+import { buildSummary } from './run-summary.ts';
 
 function manualClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
@@ -90,15 +90,17 @@ describe('RunProgress', () => {
       },
     ]);
     expect(summary).toMatchObject({ rows: 300, requests: 9, http_429: 2, duration_s: 12.3 });
-    const text = formatSummary(summary);
-    expect(text).toContain('1 window(s) failed; the next run retries them first:');
-    expect(text).toContain('intraday MSFT 1min 2024-03-11..2024-03-15: 503 after 5 attempts');
-    expect(text).toContain(
-      'SYNTHETIC DATA: loaded from the built-in FMP simulator (synthetic data, seed 1), not from FMP',
-    );
-    expect(formatSummary({ ...summary, source: 'https://fmp.example', synthetic: false })).toContain(
-      'source: FMP at https://fmp.example\n',
-    );
+    expect(summary).toMatchObject({ source: 'simulator seed=1', synthetic: true, load_id: 7 });
+    expect(summary.failed).toEqual([
+      {
+        dataset: 'intraday',
+        symbol: 'MSFT',
+        interval: '1min',
+        from: '2024-03-11',
+        to: '2024-03-15',
+        error: '503 after 5 attempts',
+      },
+    ]);
   });
 });
 
@@ -109,11 +111,10 @@ describe('estimatePlan', () => {
     expect(e.bytes).toBe(20 * 390 * 104);
     // 4 requests at 300/min is 0.8 s; 4 × 300 ms over 8 connections is 0.15 s.
     expect(e.seconds).toBeCloseTo(0.8);
-    expect(formatEstimate(e)).toContain('4 requests covering 20 sessions');
   });
 
-  it('says so when there is nothing to fetch', () => {
+  it('costs nothing when there is nothing to fetch', () => {
     const e = estimatePlan({ windows: [], sessions: 0 }, { rateLimitPerMin: 300, concurrency: 8 });
-    expect(formatEstimate(e)).toMatch(/nothing to fetch/);
+    expect(e).toMatchObject({ symbols: 0, requests: 0, rows: 0, bytes: 0, seconds: 0 });
   });
 });

@@ -13,7 +13,7 @@ const command: CommandModule = {
     const context = createContext({ logFileName: 'demo.log', defaultLogLevel: 'warn' });
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'demo');
-    const { runDemo } = await import('../../etl/pipeline/run-demo.ts');
+    const { runDemo } = await import('../terminal/run-demo.ts');
     const out = (text: string) => process.stdout.write(text);
     const loaded = await runDemo(context, out);
     const { runBacktest } = await import('../../portfolios/run-backtest.ts');

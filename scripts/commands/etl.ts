@@ -75,11 +75,15 @@ const command: CommandModule<object, Args> = {
     const context = createContext({ logFileName: 'etl.log' });
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', args.mode === 'realtime' ? 'etl realtime' : 'etl');
-    const { runEtlCommand, runRealtimeCommand } = await import('../../etl/pipeline/etl-command.ts');
     const lockWaitMs = lockWaitS * 1000;
     const etlArgs = { ...args, concurrency };
-    if (args.mode === 'realtime') await runRealtimeCommand(etlArgs, context, { lockWaitMs });
-    else await runEtlCommand(etlArgs, context, { lockWaitMs });
+    if (args.mode === 'realtime') {
+      const { runRealtimeEtl } = await import('../terminal/realtime-command.ts');
+      await runRealtimeEtl(etlArgs, context, { lockWaitMs });
+    } else {
+      const { runEtlCommand } = await import('../terminal/etl-command.ts');
+      await runEtlCommand(etlArgs, context, { lockWaitMs });
+    }
   },
 };
 

@@ -53,7 +53,7 @@ const command: CommandModule<object, Args> = {
     const { etlThenBackup, parseSchedule, runNightlySchedule } = await import(
       '../../etl/pipeline/nightly-schedule.ts'
     );
-    const { spawnEtl } = await import('../../etl/pipeline/spawn-etl.ts');
+    const { spawnEtl } = await import('../terminal/spawn-etl.ts');
     readSymbols({ tickersFile: args.tickersFile });
     parseSchedule(config.scheduleCron);
     const etlArgs: string[] = ['--tickers-file', String(args.tickersFile)];

@@ -21,7 +21,7 @@ const command: CommandModule<object, Args> = {
     const { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint } =
       await import('../../etl/publish/reader-sandbox.ts');
     const { UsageError } = await import('../../etl/core/errors.ts');
-    const { formatTable } = await import('../../etl/pipeline/format-table.ts');
+    const { formatTable } = await import('../terminal/format-table.ts');
     const context = createContext();
     const { config } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');

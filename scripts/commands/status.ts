@@ -31,7 +31,8 @@ const command: CommandModule<object, Args> = {
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'viewer', 'status');
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
-    const { formatStatus, readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
+    const { readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
+    const { formatStatus } = await import('../terminal/status-report.ts');
     const symbols = args.tickersFile || args.tickers ? readSymbols(args) : undefined;
     const status = await readWarehouseStatus(config.warehouseDir, { log, clock, symbols, runs });
     process.stdout.write(args.json ? `${JSON.stringify(status)}\n` : formatStatus(status));

@@ -1,14 +1,15 @@
 /**
- * The composition behind `mqs etl` and `mqs etl realtime`: the FMP source (the configured API, or the built-in
- * simulator when neither FMP_API_KEY nor FMP_BASE_URL is set), the warehouse writer (holding the `etl` lock),
- * the run, and what is printed. Commands throw; the CLI root prints errors and sets the exit code.
+ * The composition behind `mqs etl`: the FMP source (the configured API, or the built-in simulator when neither
+ * FMP_API_KEY nor FMP_BASE_URL is set), the warehouse writer (holding the `etl` lock), the run (Ctrl-C stops it
+ * after loading what was fetched), and what is printed. Commands throw; the CLI root prints errors and sets the
+ * exit code.
  */
 
-import { ConfigError, WorkFailedError } from '../core/errors.ts';
-import { type EtlArgs, resolveEtlOptions } from './etl-options.ts';
-import type { AppContextLike } from './fmp-connection.ts';
-import { openFmpConnection } from './fmp-connection.ts';
-import { ETL_WRITER_MEMORY } from './run-etl.ts';
+import { ConfigError, WorkFailedError } from '../../etl/core/errors.ts';
+import { type EtlArgs, resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
+import type { AppContextLike } from '../../etl/pipeline/fmp-connection.ts';
+import { openFmpConnection } from '../../etl/pipeline/fmp-connection.ts';
+import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
 
 export interface EtlCommandOptions {
   /** How long to wait for another ETL holding the warehouse, ms. */
@@ -22,7 +23,7 @@ export async function runEtlCommand(
 ): Promise<void> {
   const { config, log, clock } = context;
   const options = resolveEtlOptions(args, clock.now());
-  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
+  const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
   const writer = await openWarehouseWriter({
     warehouseDir: config.warehouseDir,
     log,
@@ -32,12 +33,13 @@ export async function runEtlCommand(
     lockWaitMs: command.lockWaitMs,
   });
   try {
-    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
+    const { assertSameSource, loadSourceOf } = await import('../../etl/pipeline/load-source.ts');
     // why: before the dry run too, and before the simulator starts or anything is fetched or written.
     await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     if (options.dryRun) {
-      const { planRun } = await import('./run-etl.ts');
-      const { estimatePlan, formatEstimate } = await import('./dry-run.ts');
+      const { planRun } = await import('../../etl/pipeline/run-etl.ts');
+      const { estimatePlan } = await import('../../etl/pipeline/dry-run.ts');
+      const { formatEstimate } = await import('./etl-report.ts');
       const plan = await planRun(options, writer);
       const estimate = estimatePlan(plan, {
         rateLimitPerMin: config.rateLimitPerMin,
@@ -53,9 +55,9 @@ export async function runEtlCommand(
       abort.abort(new Error('interrupted (SIGINT/SIGTERM): stopped after loading what was fetched'));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    let summary: Awaited<ReturnType<typeof import('./run-etl.ts').runEtl>>;
+    let summary: Awaited<ReturnType<typeof import('../../etl/pipeline/run-etl.ts').runEtl>>;
     try {
-      const { runEtl } = await import('./run-etl.ts');
+      const { runEtl } = await import('../../etl/pipeline/run-etl.ts');
       summary = await runEtl(options, {
         source: fmp.client,
         counters: fmp.counters,
@@ -75,7 +77,7 @@ export async function runEtlCommand(
       process.off('SIGTERM', stop);
       await fmp.close();
     }
-    const { formatSummary } = await import('./run-summary.ts');
+    const { formatSummary } = await import('./etl-report.ts');
     process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     if (summary.stopped_by !== undefined) {
       const auth = summary.stopped_kind === 'auth';
@@ -90,13 +92,4 @@ export async function runEtlCommand(
   } finally {
     writer.close();
   }
-}
-
-export async function runRealtimeCommand(
-  args: EtlArgs,
-  context: AppContextLike,
-  command: EtlCommandOptions,
-): Promise<void> {
-  const { runRealtimeEtl } = await import('./realtime-etl.ts');
-  await runRealtimeEtl(args, context, command);
 }

@@ -1,6 +1,4 @@
-/** Plain-text tables and durations for the terminal. */
-
-const int = new Intl.NumberFormat('en-US');
+/** Plain-text tables for the terminal. */
 
 /** Decimals a number needs to print as it is (at most 4). */
 function decimalsOf(value: number): number {
@@ -60,16 +58,4 @@ export function formatTable(
   if (options.rule) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   if (options.rowCount) lines.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return lines.join('\n');
-}
-
-/** 42s, 3m05s, 2h10m. */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-export function formatInt(n: number): string {
-  return int.format(n);
 }

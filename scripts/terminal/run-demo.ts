@@ -5,13 +5,13 @@
  */
 
 import path from 'node:path';
-import { lastCompletedSession } from '../core/calendar.ts';
-import { PROJECT_ROOT } from '../core/project-root.ts';
-import { addDays } from '../core/time.ts';
-import { resolveEtlOptions } from './etl-options.ts';
-import type { AppContextLike } from './fmp-connection.ts';
+import { lastCompletedSession } from '../../etl/core/calendar.ts';
+import { PROJECT_ROOT } from '../../etl/core/project-root.ts';
+import { addDays } from '../../etl/core/time.ts';
+import { resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
+import type { AppContextLike } from '../../etl/pipeline/fmp-connection.ts';
+import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
 import { formatTable } from './format-table.ts';
-import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
 export const DEMO_TICKERS_FILE = path.join(PROJECT_ROOT, 'scripts', 'demo-tickers.txt');
 
@@ -36,10 +36,10 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     `ETL: ${options.symbols.length} sample tickers (${path.relative(process.cwd(), DEMO_TICKERS_FILE)}), 1-minute bars, EOD bars, splits and dividends, ${from}..${to}\n\n`,
   );
 
-  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
-  const { openFmpConnection } = await import('./fmp-connection.ts');
-  const { runEtl } = await import('./run-etl.ts');
-  const { formatSummary } = await import('./run-summary.ts');
+  const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
+  const { openFmpConnection } = await import('../../etl/pipeline/fmp-connection.ts');
+  const { runEtl } = await import('../../etl/pipeline/run-etl.ts');
+  const { formatSummary } = await import('./etl-report.ts');
   const writer = await openWarehouseWriter({
     warehouseDir: config.warehouseDir,
     log,
@@ -48,7 +48,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     ...ETL_WRITER_MEMORY,
   });
   try {
-    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
+    const { assertSameSource, loadSourceOf } = await import('../../etl/pipeline/load-source.ts');
     await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     const fmp = await openFmpConnection(
       { config, log, clock },
@@ -75,7 +75,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     writer.close();
   }
 
-  const { openWarehouseReader } = await import('../publish/warehouse-reader.ts');
+  const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
   const reader = await openWarehouseReader(config.warehouseDir);
   try {
     const daily = await reader.connection.runAndReadAll(
