@@ -1,14 +1,15 @@
 import type { CommandModule } from 'yargs';
 import type { EtlArgs } from '../../etl/pipeline/etl-options.ts';
+import type { ContextArgs } from '../context.ts';
 import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
-interface Args extends Omit<EtlArgs, 'concurrency'> {
+interface Args extends Omit<EtlArgs, 'concurrency'>, ContextArgs {
   mode?: string;
   concurrency?: string;
   lockWait?: string;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'etl [mode]',
   describe:
     'fetch FMP bars into the warehouse: backfill and incremental runs (default), or `realtime` polling during market hours',
@@ -71,8 +72,7 @@ const command: CommandModule<object, Args> = {
       { min: 0, what: 'a number of seconds', example: 30 },
       30,
     );
-    const { createContext } = await import('../context.ts');
-    const context = createContext({ logFileName: 'etl.log' });
+    const context = args.context();
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', args.mode === 'realtime' ? 'etl realtime' : 'etl');
     const lockWaitMs = lockWaitS * 1000;

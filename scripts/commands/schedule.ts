@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
+import type { ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   tickersFile?: string;
   interval?: string[];
   datasets?: string[];
@@ -9,7 +10,7 @@ interface Args {
   once?: boolean;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'schedule',
   describe:
     'run the incremental ETL nightly on ETL_SCHEDULE_CRON (New York time, trading sessions only, one run at a time)',
@@ -42,8 +43,7 @@ const command: CommandModule<object, Args> = {
         'stay in the foreground and run after every session',
       ),
   handler: async (args) => {
-    const { createContext } = await import('../context.ts');
-    const context = createContext({ logFileName: 'schedule.log' });
+    const context = args.context();
     const { config, log, clock } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'schedule');

@@ -5,9 +5,9 @@
  * exit code.
  */
 
+import type { AppContext } from '../../etl/core/app-context.ts';
 import { ConfigError, WorkFailedError } from '../../etl/core/errors.ts';
 import { type EtlArgs, resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
-import type { AppContextLike } from '../../etl/pipeline/fmp-connection.ts';
 import { openFmpConnection } from '../../etl/pipeline/fmp-connection.ts';
 import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
 
@@ -18,7 +18,7 @@ export interface EtlCommandOptions {
 
 export async function runEtlCommand(
   args: EtlArgs,
-  context: AppContextLike,
+  context: AppContext,
   command: EtlCommandOptions,
 ): Promise<void> {
   const { config, log, clock } = context;

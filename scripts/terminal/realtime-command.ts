@@ -3,8 +3,9 @@
  * wired to the FMP source and the warehouse writer (holding the `etl` lock) until the close or Ctrl-C; prints
  * what was merged.
  */
+
+import type { AppContext } from '../../etl/core/app-context.ts';
 import { type EtlArgs, readSymbols } from '../../etl/pipeline/etl-options.ts';
-import type { AppContextLike } from '../../etl/pipeline/fmp-connection.ts';
 import { assertSameSource, describeSource, loadSourceOf } from '../../etl/pipeline/load-source.ts';
 import { makeRealtimePoll } from '../../etl/pipeline/realtime-etl.ts';
 import { runRealtime } from '../../etl/pipeline/realtime-poller.ts';
@@ -13,7 +14,7 @@ import type { EtlCommandOptions } from './etl-command.ts';
 
 export async function runRealtimeEtl(
   args: EtlArgs,
-  context: AppContextLike,
+  context: AppContext,
   command: EtlCommandOptions,
 ): Promise<void> {
   const { config, log, clock } = context;

@@ -5,11 +5,11 @@
  */
 
 import path from 'node:path';
+import type { AppContext } from '../../etl/core/app-context.ts';
 import { lastCompletedSession } from '../../etl/core/calendar.ts';
 import { PROJECT_ROOT } from '../../etl/core/project-root.ts';
 import { addDays } from '../../etl/core/time.ts';
 import { resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
-import type { AppContextLike } from '../../etl/pipeline/fmp-connection.ts';
 import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
 import { formatTable } from './format-table.ts';
 
@@ -24,7 +24,7 @@ export interface DemoResult {
   to: string;
 }
 
-export async function runDemo(context: AppContextLike, out: (text: string) => void): Promise<DemoResult> {
+export async function runDemo(context: AppContext, out: (text: string) => void): Promise<DemoResult> {
   const { log, clock } = context;
   // why: the demo always runs on synthetic data, whatever FMP settings the environment holds.
   const config = { ...context.config, fmpApiKey: undefined, fmpBaseUrl: undefined, rateLimitPerMin: 3000 };
