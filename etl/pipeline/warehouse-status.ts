@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { listValue } from '@duckdb/node-api';
 import type { Clock } from '../core/clock.ts';
 import { LockedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -82,11 +83,8 @@ export async function readWarehouseStatus(
   const reader = await openWarehouseReader(warehouseDir);
   let series: SeriesStatus[];
   try {
-    // why: symbols reach here normalised (letters, digits, ^ . -), so they are safe as SQL literals.
-    const filter =
-      deps.symbols && deps.symbols.length > 0
-        ? `where symbol in (${deps.symbols.map((x) => `'${x.replaceAll("'", "''")}'`).join(', ')})`
-        : '';
+    const only = deps.symbols && deps.symbols.length > 0 ? deps.symbols : undefined;
+    const filter = only ? 'where list_contains($symbols, symbol)' : '';
     const result = await reader.query(
       `with spans as (
          select symbol, interval, min(bar_start_at) as first_bar_at, max(bar_start_at) as last_bar_at
@@ -102,6 +100,7 @@ export async function readWarehouseStatus(
               coalesce(expected, 0) as expected, coalesce(present, 0) as present, coalesce(short, 0) as short
        from spans left join cov using (symbol, interval)
        order by spans.symbol, spans.interval`,
+      only ? { symbols: listValue([...only]) } : undefined,
     );
     series = result.getRowObjectsJS().map((r) => ({
       symbol: String(r.symbol),

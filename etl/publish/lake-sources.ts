@@ -5,6 +5,7 @@
  * (an empty lake still has every view). Other writers (the trading books) add their datasets here.
  */
 import path from 'node:path';
+import { sqlStringList } from '../core/sql-literals.ts';
 
 /** Which manifest lists a dataset's files: the ETL's (`lake/`) or the trading books' (`lake/books/`). */
 export type LakeRoot = 'etl' | 'books';
@@ -174,8 +175,6 @@ export const LAKE_SOURCES: LakeSource[] = [
   },
 ];
 
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 export function lakeSource(name: string): LakeSource {
   const source = LAKE_SOURCES.find((s) => s.name === name);
   if (!source) throw new Error(`unknown lake source '${name}' (see etl/publish/lake-sources.ts)`);
@@ -201,5 +200,5 @@ export function sourceRelationSql(source: LakeSource, files: readonly string[]):
     source.hiveColumns.length === 0
       ? 'hive_partitioning = false'
       : `hive_partitioning = true, hive_types = {${source.hiveColumns.map((c) => `'${c}': VARCHAR`).join(', ')}}`;
-  return `read_parquet([${files.map(sqlString).join(', ')}], ${hive})`;
+  return `read_parquet(${sqlStringList(files)}, ${hive})`;
 }
