@@ -4,7 +4,9 @@ import { INTERVAL_MINUTES, isIntradayInterval } from '../core/intervals.ts';
 import { type Dataset, expectedRows, type Plan } from './plan.ts';
 
 /** JSON bytes per row FMP sends, by what the row is (measured: docs/performance.md#fmp-client). */
-const BYTES_PER_ROW = { intraday: 104, daily: 190, event: 2_000 } as const;
+const BYTES_PER_ROW = { bars: 104, eod_bars: 190 } as const;
+/** JSON bytes of one answer of splits or dividends (a symbol's whole history). */
+const BYTES_PER_EVENT_ANSWER = 2_000;
 
 export interface DatasetEstimate {
   dataset: Dataset;
@@ -60,14 +62,13 @@ export function estimatePlan(
     }
     const rows =
       expectedRows(w) +
-      (options.extended && w.dataset === 'intraday' ? w.sessions * extendedBarsPerSession(w.interval) : 0);
+      (options.extended && w.dataset === 'bars' ? w.sessions * extendedBarsPerSession(w.interval) : 0);
     d.requests++;
     d.sessions += w.sessions;
-    d.rows += w.interval === 'event' ? 0 : rows;
-    d.bytes +=
-      w.interval === 'event'
-        ? BYTES_PER_ROW.event
-        : rows * (w.dataset === 'daily' ? BYTES_PER_ROW.daily : BYTES_PER_ROW.intraday);
+    if (w.dataset === 'bars' || w.dataset === 'eod_bars') {
+      d.rows += rows;
+      d.bytes += rows * BYTES_PER_ROW[w.dataset];
+    } else d.bytes += BYTES_PER_EVENT_ANSWER;
   }
   const datasets = [...byDataset.values()];
   const requests = plan.windows.length;

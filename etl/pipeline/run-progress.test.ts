@@ -16,7 +16,7 @@ function manualClock(start: number): Clock & { advance(ms: number): void } {
 const base = planWindows({
   symbols: ['AAPL', 'MSFT'],
   intervals: ['1min'],
-  datasets: ['intraday'],
+  datasets: ['bars'],
   from: '2024-03-04',
   to: '2024-03-15',
   stored: [],
@@ -57,7 +57,7 @@ describe('RunProgress', () => {
     const clock = manualClock(0);
     const progress = new RunProgress(plan.windows, clock, 300);
     const [a1, a2, m1, m2] = plan.windows;
-    progress.onFetch('intraday');
+    progress.onFetch('bars');
     progress.onEvent({ kind: 'loaded', window: a1!, rows: 100 });
     progress.onEvent({ kind: 'loaded', window: a2!, rows: 200 });
     progress.onEvent({ kind: 'empty', window: m1! });
@@ -80,7 +80,7 @@ describe('RunProgress', () => {
     });
     expect(summary.datasets).toEqual([
       {
-        dataset: 'intraday',
+        dataset: 'bars',
         windows_loaded: 2,
         windows_empty: 1,
         windows_failed: 1,
@@ -93,7 +93,7 @@ describe('RunProgress', () => {
     expect(summary).toMatchObject({ source: 'simulator seed=1', synthetic: true, load_id: 7 });
     expect(summary.failed).toEqual([
       {
-        dataset: 'intraday',
+        dataset: 'bars',
         symbol: 'MSFT',
         interval: '1min',
         from: '2024-03-11',

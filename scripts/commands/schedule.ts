@@ -25,7 +25,8 @@ const command: CommandModule<ContextArgs, Args> = {
       .option('datasets', {
         type: 'string',
         array: true,
-        describe: 'intraday, daily, splits, dividends (default all)',
+        describe:
+          'bars, eod_bars, splits, dividends (default all; intraday and daily still name bars and eod_bars)',
       })
       .option('now', {
         type: 'boolean',

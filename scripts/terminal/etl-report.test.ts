@@ -11,7 +11,7 @@ const summary: EtlSummary = {
   to: '2024-03-15',
   datasets: [
     {
-      dataset: 'intraday',
+      dataset: 'bars',
       windows_loaded: 2,
       windows_empty: 1,
       windows_failed: 1,
@@ -27,7 +27,7 @@ const summary: EtlSummary = {
   duration_s: 12.3,
   failed: [
     {
-      dataset: 'intraday',
+      dataset: 'bars',
       symbol: 'MSFT',
       interval: '1min',
       from: '2024-03-11',
@@ -44,7 +44,11 @@ describe('formatSummary', () => {
     const text = formatSummary(summary);
     expect(text).toContain('300 rows, 9 requests (5 retries, 2 answered 429) in 12s, load 7');
     expect(text).toContain('1 window(s) failed; the next run retries them first:');
-    expect(text).toContain('intraday MSFT 1min 2024-03-11..2024-03-15: 503 after 5 attempts');
+    expect(text).toContain('bars MSFT 1min 2024-03-11..2024-03-15: 503 after 5 attempts');
+    const daily = { ...summary.failed[0]!, dataset: 'eod_bars' as const, interval: '' };
+    expect(formatSummary({ ...summary, failed: [daily] })).toContain(
+      '  eod_bars MSFT 2024-03-11..2024-03-15: 503 after 5 attempts\n',
+    );
     expect(text).toContain(
       'SYNTHETIC DATA: loaded from the built-in FMP simulator (synthetic data, seed 1), not from FMP',
     );
@@ -69,7 +73,7 @@ describe('formatEstimate', () => {
     bytes: 811_200,
     seconds: 0.8,
     rateLimitPerMin: 300,
-    datasets: [{ dataset: 'intraday', requests: 4, sessions: 20, rows: 7800, bytes: 811_200 }],
+    datasets: [{ dataset: 'bars', requests: 4, sessions: 20, rows: 7800, bytes: 811_200 }],
   };
 
   it('prints requests, sessions, time at the rate and the download', () => {

@@ -3,7 +3,7 @@ import { formatDuration, formatInt } from '../../etl/core/human-numbers.ts';
 import type { PlanEstimate } from '../../etl/pipeline/dry-run.ts';
 import { describeSource } from '../../etl/pipeline/load-source.ts';
 import type { EtlSummary } from '../../etl/pipeline/run-summary.ts';
-import { formatTable } from './format-table.ts';
+import { formatTable, seriesOf } from './format-table.ts';
 
 function formatBytes(bytes: number): string {
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
@@ -50,7 +50,7 @@ export function formatSummary(s: EtlSummary): string {
   if (s.failed.length > 0) {
     lines.push(`${s.failed.length} window(s) failed; the next run retries them first:`);
     for (const f of s.failed.slice(0, 50)) {
-      lines.push(`  ${f.dataset} ${f.symbol} ${f.interval} ${f.from}..${f.to}: ${f.error}`);
+      lines.push(`  ${seriesOf(f)} ${f.from}..${f.to}: ${f.error}`);
     }
     if (s.failed.length > 50) lines.push(`  … and ${s.failed.length - 50} more (mqs status lists them)`);
   }

@@ -1,4 +1,4 @@
-/** Plain-text tables for the terminal. */
+/** Plain-text tables for the terminal, and a window's series as people read it. */
 
 /** Decimals a number needs to print as it is (at most 4). */
 function decimalsOf(value: number): number {
@@ -58,4 +58,9 @@ export function formatTable(
   if (options.rule) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   if (options.rowCount) lines.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return lines.join('\n');
+}
+
+/** `bars AAPL 1min`, `eod_bars AAPL`: a window's series as people read it (daily datasets have no interval). */
+export function seriesOf(w: { dataset: string; symbol: string; interval: string }): string {
+  return w.interval ? `${w.dataset} ${w.symbol} ${w.interval}` : `${w.dataset} ${w.symbol}`;
 }

@@ -1,7 +1,7 @@
 /** What `mqs status` prints for people. */
 import { describeSource } from '../../etl/pipeline/load-source.ts';
 import type { WarehouseStatus } from '../../etl/pipeline/warehouse-status.ts';
-import { formatTable } from './format-table.ts';
+import { formatTable, seriesOf } from './format-table.ts';
 
 export function formatStatus(status: WarehouseStatus): string {
   const out: string[] = [];
@@ -38,9 +38,7 @@ export function formatStatus(status: WarehouseStatus): string {
   if (status.failed_windows.length > 0) {
     out.push(`\n${status.failed_windows.length} failed window(s); the next mqs etl retries them first:`);
     for (const f of status.failed_windows.slice(0, 30))
-      out.push(
-        `  ${f.dataset} ${f.symbol} ${f.interval} ${f.from}..${f.to} (attempts ${f.attempts}): ${f.error ?? ''}`,
-      );
+      out.push(`  ${seriesOf(f)} ${f.from}..${f.to} (attempts ${f.attempts}): ${f.error ?? ''}`);
   }
   if (status.runs.length > 0) {
     out.push('\nlast runs:');
