@@ -5,6 +5,7 @@
 import type { AppContext } from '../core/app-context.ts';
 import type { FmpClient } from '../extract/fmp-client.ts';
 import { BUILT_IN_SIMULATOR_SEED, type LoadSource, loadSourceOf } from './load-source.ts';
+import type { RunEtlDeps } from './run-etl.ts';
 import type { ClientCounters } from './run-progress.ts';
 
 export interface FmpConnection {
@@ -72,6 +73,19 @@ export async function openFmpConnection(
       await client.close();
       await closeSimulator?.();
     },
+  };
+}
+
+/** What `runEtl` takes from the connection: the client, its counters and limits, the data's source. */
+export function etlSourceOf(
+  fmp: FmpConnection,
+): Pick<RunEtlDeps, 'source' | 'counters' | 'concurrency' | 'limitPerMin' | 'loadSource'> {
+  return {
+    source: fmp.client,
+    counters: fmp.counters,
+    concurrency: fmp.concurrency,
+    limitPerMin: fmp.limitPerMin,
+    loadSource: fmp.source,
   };
 }
 

@@ -3,6 +3,7 @@
  * then publish the touched lake partitions. Failed windows are recorded (the next run retries them first).
  */
 
+import type { AppContext } from '../core/app-context.ts';
 import { sessionCount } from '../core/calendar.ts';
 import type { Clock } from '../core/clock.ts';
 import { isIntradayInterval } from '../core/intervals.ts';
@@ -22,7 +23,7 @@ import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
 import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
 import type { EtlOptions } from './etl-options.ts';
-import type { LoadSource } from './load-source.ts';
+import { assertSameSource, type LoadSource, loadSourceOf } from './load-source.ts';
 import {
   keyOf,
   type Plan,
@@ -42,6 +43,32 @@ import { type FailureAction, type FetchOutcome, runWindows } from './run-windows
  * peak RSS 410 MB flushing every 1M bars, 353–366 at 800k, 386 at 600k (more files a partition), same speed.
  */
 export const ETL_WRITER_MEMORY = { memoryLimitMb: 96, flushRows: 800_000 } as const;
+
+/**
+ * The ETL's writer (it holds the `etl` lock), with ETL_WRITER_MEMORY, refused (ConfigError, exit 2) when the data
+ * it holds came from another source than `config`'s: before anything is planned, fetched or written.
+ */
+export async function openEtlWriter(
+  { config, log, clock }: AppContext,
+  options: { command: string; lockWaitMs?: number },
+): Promise<WarehouseWriter> {
+  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
+  const writer = await openWarehouseWriter({
+    warehouseDir: config.warehouseDir,
+    log,
+    clock,
+    command: options.command,
+    ...ETL_WRITER_MEMORY,
+    lockWaitMs: options.lockWaitMs,
+  });
+  try {
+    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
+  } catch (error) {
+    writer.close();
+    throw error;
+  }
+  return writer;
+}
 
 /**
  * Windows per commit and the fetch buffer. why: each commit pays a fixed cost (transaction, state rows, WAL sync),

@@ -8,13 +8,19 @@
 import type { AppContext } from '../../etl/core/app-context.ts';
 import { ConfigError, WorkFailedError } from '../../etl/core/errors.ts';
 import { type EtlArgs, resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
-import { openFmpConnection } from '../../etl/pipeline/fmp-connection.ts';
-import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
+import { etlSourceOf, openFmpConnection } from '../../etl/pipeline/fmp-connection.ts';
+import { openEtlWriter } from '../../etl/pipeline/run-etl.ts';
 
 export interface EtlCommandOptions {
   /** How long to wait for another ETL holding the warehouse, ms. */
   lockWaitMs: number;
 }
+
+/** The run's live progress, on stderr: with --json, stdout holds only the JSON summary. */
+export const STDERR_PROGRESS = {
+  tty: Boolean(process.stderr.isTTY),
+  write: (text: string) => process.stderr.write(text),
+};
 
 export async function runEtlCommand(
   args: EtlArgs,
@@ -23,19 +29,9 @@ export async function runEtlCommand(
 ): Promise<void> {
   const { config, log, clock } = context;
   const options = resolveEtlOptions(args, clock.now());
-  const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
-  const writer = await openWarehouseWriter({
-    warehouseDir: config.warehouseDir,
-    log,
-    clock,
-    command: 'mqs etl',
-    ...ETL_WRITER_MEMORY,
-    lockWaitMs: command.lockWaitMs,
-  });
+  // why: the source check comes before the dry run too, and before the simulator starts.
+  const writer = await openEtlWriter(context, { command: 'mqs etl', lockWaitMs: command.lockWaitMs });
   try {
-    const { assertSameSource, loadSourceOf } = await import('../../etl/pipeline/load-source.ts');
-    // why: before the dry run too, and before the simulator starts or anything is fetched or written.
-    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     if (options.dryRun) {
       const { planRun } = await import('../../etl/pipeline/run-etl.ts');
       const { estimatePlan } = await import('../../etl/pipeline/dry-run.ts');
@@ -59,16 +55,11 @@ export async function runEtlCommand(
     try {
       const { runEtl } = await import('../../etl/pipeline/run-etl.ts');
       summary = await runEtl(options, {
-        source: fmp.client,
-        counters: fmp.counters,
+        ...etlSourceOf(fmp),
         writer,
         log,
         clock,
-        concurrency: fmp.concurrency,
-        limitPerMin: fmp.limitPerMin,
-        // why: progress goes to stderr, so --json keeps it: stdout holds only the JSON summary.
-        progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
-        loadSource: fmp.source,
+        progress: STDERR_PROGRESS,
         args: { ...args, symbols: options.symbols.length },
         signal: abort.signal,
       });

@@ -13,10 +13,19 @@ const summary: EtlSummary = {
     {
       dataset: 'bars',
       windows_loaded: 2,
-      windows_empty: 1,
+      windows_empty: 0,
       windows_failed: 1,
       windows_skipped: 0,
-      rows: 300,
+      rows: 295,
+      fetches: 3,
+    },
+    {
+      dataset: 'eod_bars',
+      windows_loaded: 1,
+      windows_empty: 0,
+      windows_failed: 0,
+      windows_skipped: 1,
+      rows: 5,
       fetches: 1,
     },
   ],
@@ -42,6 +51,11 @@ const summary: EtlSummary = {
 describe('formatSummary', () => {
   it('prints the datasets, the totals, the source and the failed windows', () => {
     const text = formatSummary(summary);
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'dataset   loaded  empty  failed  skipped  rows  fetches',
+      'bars           2      0       1        0   295        3',
+      'eod_bars       1      0       0        1     5        1',
+    ]);
     expect(text).toContain('300 rows, 9 requests (5 retries, 2 answered 429) in 12s, load 7');
     expect(text).toContain('1 window(s) failed; the next run retries them first:');
     expect(text).toContain('bars MSFT 1min 2024-03-11..2024-03-15: 503 after 5 attempts');

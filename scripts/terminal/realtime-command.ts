@@ -6,10 +6,10 @@
 
 import type { AppContext } from '../../etl/core/app-context.ts';
 import { type EtlArgs, readSymbols } from '../../etl/pipeline/etl-options.ts';
-import { assertSameSource, describeSource, loadSourceOf } from '../../etl/pipeline/load-source.ts';
+import { describeSource } from '../../etl/pipeline/load-source.ts';
 import { makeRealtimePoll } from '../../etl/pipeline/realtime-etl.ts';
 import { runRealtime } from '../../etl/pipeline/realtime-poller.ts';
-import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
+import { openEtlWriter } from '../../etl/pipeline/run-etl.ts';
 import type { EtlCommandOptions } from './etl-command.ts';
 
 export async function runRealtimeEtl(
@@ -17,21 +17,15 @@ export async function runRealtimeEtl(
   context: AppContext,
   command: EtlCommandOptions,
 ): Promise<void> {
-  const { config, log, clock } = context;
+  const { log, clock } = context;
   const symbols = readSymbols(args);
-  const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
   const { openFmpConnection } = await import('../../etl/pipeline/fmp-connection.ts');
-  const writer = await openWarehouseWriter({
-    warehouseDir: config.warehouseDir,
-    log,
-    clock,
+  const writer = await openEtlWriter(context, {
     command: 'mqs etl realtime',
-    ...ETL_WRITER_MEMORY,
     lockWaitMs: command.lockWaitMs,
   });
   let fmp: Awaited<ReturnType<typeof openFmpConnection>>;
   try {
-    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     fmp = await openFmpConnection(context, { concurrency: args.concurrency });
   } catch (error) {
     writer.close();

@@ -10,7 +10,6 @@ import { lastCompletedSession } from '../../etl/core/calendar.ts';
 import { PROJECT_ROOT } from '../../etl/core/project-root.ts';
 import { addDays } from '../../etl/core/time.ts';
 import { resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
-import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
 import { formatTable } from './format-table.ts';
 
 export const DEMO_TICKERS_FILE = path.join(PROJECT_ROOT, 'scripts', 'demo-tickers.txt');
@@ -36,35 +35,23 @@ export async function runDemo(context: AppContext, out: (text: string) => void):
     `ETL: ${options.symbols.length} sample tickers (${path.relative(process.cwd(), DEMO_TICKERS_FILE)}), 1-minute bars, EOD bars, splits and dividends, ${from}..${to}\n\n`,
   );
 
-  const { openWarehouseWriter } = await import('../../etl/publish/warehouse-writer.ts');
-  const { openFmpConnection } = await import('../../etl/pipeline/fmp-connection.ts');
-  const { runEtl } = await import('../../etl/pipeline/run-etl.ts');
+  const { etlSourceOf, openFmpConnection } = await import('../../etl/pipeline/fmp-connection.ts');
+  const { openEtlWriter, runEtl } = await import('../../etl/pipeline/run-etl.ts');
   const { formatSummary } = await import('./etl-report.ts');
-  const writer = await openWarehouseWriter({
-    warehouseDir: config.warehouseDir,
-    log,
-    clock,
-    command: 'mqs demo',
-    ...ETL_WRITER_MEMORY,
-  });
+  const { STDERR_PROGRESS } = await import('./etl-command.ts');
+  const writer = await openEtlWriter({ config, log, clock }, { command: 'mqs demo' });
   try {
-    const { assertSameSource, loadSourceOf } = await import('../../etl/pipeline/load-source.ts');
-    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     const fmp = await openFmpConnection(
       { config, log, clock },
       { simulatorReason: 'the demo always runs on the simulator' },
     );
     try {
       const summary = await runEtl(options, {
-        source: fmp.client,
-        counters: fmp.counters,
+        ...etlSourceOf(fmp),
         writer,
         log,
         clock,
-        concurrency: fmp.concurrency,
-        limitPerMin: fmp.limitPerMin,
-        loadSource: fmp.source,
-        progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+        progress: STDERR_PROGRESS,
         args: { demo: true },
       });
       out(formatSummary(summary));
