@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBValue, listValue } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { sessionsBetween } from '../etl/core/calendar.ts';
 import type { IntradayInterval } from '../etl/core/intervals.ts';
@@ -17,8 +17,6 @@ export interface BarQuery {
   /** Only bars that ended at or before this instant, UTC ms (paper runs: the latest closed bar). */
   endedBy?: number;
 }
-
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 // why: the sessions come from the calendar the code owns, so the filter works on any `bars` relation (the mart or a
 // test fixture) without a join to the sessions mart.
@@ -42,29 +40,40 @@ export function loadBarColumns(connection: DuckDBConnection, query: BarQuery): P
 
 async function loadBarColumnsOnce(connection: DuckDBConnection, query: BarQuery): Promise<BarColumns> {
   const symbols = [...new Set(query.symbols)].sort();
-  const universe = symbols.map((s, i) => `(${sqlString(s)}, ${i})`).join(', ');
   const regular = query.regularSessionOnly ?? true;
+  const values: Record<string, DuckDBValue> = {
+    symbols: listValue(symbols),
+    interval: query.interval,
+    from: query.from,
+    to: query.to,
+  };
+  if (query.endedBy !== undefined) values.endedBy = query.endedBy;
   const where = [
-    `b.interval = ${sqlString(query.interval)}`,
-    `b.session_date BETWEEN DATE '${query.from}' AND DATE '${query.to}'`,
+    'b.interval = $interval',
+    'b.session_date BETWEEN $from::DATE AND $to::DATE',
     regular ? 'epoch_ms(b.bar_start_at) >= s.open_ms AND epoch_ms(b.bar_start_at) < s.close_ms' : 'true',
-    query.endedBy !== undefined ? `epoch_ms(b.bar_end_at) <= ${query.endedBy}` : 'true',
+    query.endedBy !== undefined ? 'epoch_ms(b.bar_end_at) <= $endedBy' : 'true',
   ].join(' AND ');
-  const from = `bars b JOIN (VALUES ${universe}) AS u(symbol, idx) USING (symbol)
+  // the universe: each symbol with its index in `symbols`
+  const from = `bars b JOIN (SELECT $symbols[i + 1] AS symbol, i AS idx FROM range(len($symbols)) t(i)) u
+      USING (symbol)
     ${regular ? `JOIN (${sessionsValues(query.from, query.to)}) s USING (session_date)` : ''}
     WHERE ${where}`;
   if (symbols.length === 0) return toBarColumns(allocateCloseOrderColumns(symbols, 0));
-  const countReader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${from}`);
+  const countReader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${from}`, values);
   const total = countReader.getColumns()[0]![0] as number;
   const cols = allocateCloseOrderColumns(symbols, total);
-  const result = await connection.stream(`
+  const result = await connection.stream(
+    `
     SELECT u.idx::DOUBLE, epoch_ms(b.bar_start_at)::DOUBLE, epoch_ms(b.bar_end_at)::DOUBLE,
       (b.session_date - DATE '1970-01-01')::DOUBLE,
       coalesce(b.adj_open, b.open)::DOUBLE, coalesce(b.adj_high, b.high)::DOUBLE,
       coalesce(b.adj_low, b.low)::DOUBLE, coalesce(b.adj_close, b.close)::DOUBLE,
       coalesce(b.adj_volume, b.volume)::DOUBLE
     FROM ${from}
-    ORDER BY b.bar_end_at, b.symbol`);
+    ORDER BY b.bar_end_at, b.symbol`,
+    values,
+  );
   const scratch = [new Float64Array(0)];
   const targets = [
     null,
@@ -118,15 +127,18 @@ async function loadBenchmarkSessionsOnce(
   from: IsoDate,
   to: IsoDate,
 ): Promise<BenchmarkSession[]> {
-  const reader = await connection.runAndReadAll(`
+  const reader = await connection.runAndReadAll(
+    `
     SELECT strftime(b.session_date, '%Y-%m-%d') AS d,
       arg_min(coalesce(b.adj_open, b.open), b.bar_start_at)::DOUBLE AS o,
       arg_max(coalesce(b.adj_close, b.close), b.bar_end_at)::DOUBLE AS c
     FROM bars b JOIN (${sessionsValues(from, to)}) s USING (session_date)
-    WHERE b.symbol = ${sqlString(symbol)} AND b.interval = ${sqlString(interval)}
-      AND b.session_date BETWEEN DATE '${from}' AND DATE '${to}'
+    WHERE b.symbol = $symbol AND b.interval = $interval
+      AND b.session_date BETWEEN $from::DATE AND $to::DATE
       AND epoch_ms(b.bar_start_at) >= s.open_ms AND epoch_ms(b.bar_start_at) < s.close_ms
-    GROUP BY 1 ORDER BY 1`);
+    GROUP BY 1 ORDER BY 1`,
+    { symbol, interval, from, to },
+  );
   return reader.getRowObjectsJS().map((r) => ({
     sessionDate: String(r.d),
     open: Number(r.o),

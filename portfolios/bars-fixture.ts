@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, timestampTZValue } from '@duckdb/node-api';
 import { sessionOn } from '../etl/core/calendar.ts';
 import { seededRandom } from '../etl/core/seeded-random.ts';
 import { MS_PER_MINUTE } from '../etl/core/time.ts';
@@ -10,21 +10,28 @@ export const BARS_MART_DDL = `CREATE TABLE bars (
   open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume BIGINT,
   adj_open DOUBLE, adj_high DOUBLE, adj_low DOUBLE, adj_close DOUBLE, adj_volume DOUBLE)`;
 
-/** Creates the `bars` table and inserts the given 1-minute bars (adjusted = raw). */
+/** Creates the `bars` table and appends the given 1-minute bars (adjusted = raw). */
 export async function createBarsTable(
   connection: DuckDBConnection,
   bars: readonly BarInput[],
 ): Promise<void> {
   await connection.run(BARS_MART_DDL);
-  for (let i = 0; i < bars.length; i += 500) {
-    const values = bars
-      .slice(i, i + 500)
-      .map(
-        (b) =>
-          `('${b.symbol}', '1min', make_timestamptz(${b.startAt * 1000}::BIGINT), make_timestamptz(${b.endAt * 1000}::BIGINT), DATE '${b.sessionDate}', ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume}, ${b.open}, ${b.high}, ${b.low}, ${b.close}, ${b.volume})`,
-      )
-      .join(',\n');
-    if (values) await connection.run(`INSERT INTO bars VALUES ${values}`);
+  const appender = await connection.createAppender('bars');
+  const at = (ms: number) => timestampTZValue(BigInt(Math.round(ms * 1000)));
+  try {
+    for (const b of bars) {
+      appender.appendVarchar(b.symbol);
+      appender.appendVarchar('1min');
+      appender.appendTimestampTZ(at(b.startAt));
+      appender.appendTimestampTZ(at(b.endAt));
+      appender.appendVarchar(b.sessionDate);
+      for (const price of [b.open, b.high, b.low, b.close]) appender.appendDouble(price);
+      appender.appendBigInt(BigInt(Math.round(b.volume)));
+      for (const adjusted of [b.open, b.high, b.low, b.close, b.volume]) appender.appendDouble(adjusted);
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, listValue, timestampTZValue } from '@duckdb/node-api';
 import { previousSession } from '../etl/core/calendar.ts';
 import type { Clock } from '../etl/core/clock.ts';
 import { errorMessage, UsageError } from '../etl/core/errors.ts';
@@ -84,8 +84,8 @@ async function readState(books: DuckDBConnection, id: string, allocatedCapital: 
   };
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const ts = (ms: number) => `make_timestamptz(${Math.round(ms * 1000)}::bigint)`;
+/** An instant (epoch ms) as a bound TIMESTAMPTZ value. */
+const at = (ms: number) => timestampTZValue(BigInt(Math.round(ms * 1000)));
 
 async function latestClosedBar(
   reader: DuckDBConnection,
@@ -95,8 +95,9 @@ async function latestClosedBar(
 ): Promise<number | undefined> {
   const rows = (
     await reader.runAndReadAll(
-      `select epoch_ms(max(bar_end_at))::double as t from bars where interval = ${sqlString(interval)}
-       and symbol in (${symbols.map(sqlString).join(', ')}) and epoch_ms(bar_end_at) <= ${nowMs}`,
+      `select epoch_ms(max(bar_end_at))::double as t from bars where interval = $interval
+       and list_contains($symbols, symbol) and bar_end_at <= $now`,
+      { interval, symbols: listValue(symbols), now: at(nowMs) },
     )
   ).getRowObjectsJS();
   const t = rows[0]?.t;
@@ -203,59 +204,95 @@ async function writeRun(
   state: BookState,
 ): Promise<void> {
   const symbols = runner.cursor.symbols;
-  const pid = sqlString(id);
   const book = runner.book;
   await db.run('begin transaction');
   try {
     for (const f of runner.fills) {
+      await db.run('insert into fills values ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        id,
+        f.orderId,
+        runId,
+        symbols[f.symbolIndex]!,
+        f.quantity,
+        f.price,
+        f.commission,
+        f.realizedPnl,
+        at(f.filledAt),
+      ]);
       await db.run(
-        `insert into fills values (${pid}, ${f.orderId}, ${runId}, ${sqlString(symbols[f.symbolIndex]!)}, ${f.quantity},
-          ${f.price}, ${f.commission}, ${f.realizedPnl}, ${ts(f.filledAt)})`,
-      );
-      await db.run(
-        `update orders set status = 'filled', closed_at = ${ts(f.filledAt)} where portfolio_id = ${pid} and order_id = ${f.orderId}`,
+        "update orders set status = 'filled', closed_at = $1 where portfolio_id = $2 and order_id = $3",
+        [at(f.filledAt), id, f.orderId],
       );
     }
     for (const o of runner.orders) {
-      await db.run(
-        `insert into orders values (${pid}, ${o.id}, ${runId}, ${sqlString(symbols[o.symbolIndex]!)}, ${o.quantity},
-          ${ts(o.submittedAt)}, 'open', null)`,
-      );
+      await db.run("insert into orders values ($1, $2, $3, $4, $5, $6, 'open', null)", [
+        id,
+        o.id,
+        runId,
+        symbols[o.symbolIndex]!,
+        o.quantity,
+        at(o.submittedAt),
+      ]);
     }
     for (const r of runner.refused) {
-      await db.run(
-        `insert into refused_orders values (${pid}, ${runId}, ${ts(r.at)}, ${sqlString(symbols[r.symbolIndex]!)},
-          ${r.quantity}, ${sqlString(r.reason)})`,
-      );
+      await db.run('insert into refused_orders values ($1, $2, $3, $4, $5, $6)', [
+        id,
+        runId,
+        at(r.at),
+        symbols[r.symbolIndex]!,
+        r.quantity,
+        r.reason,
+      ]);
     }
-    await db.run(`delete from positions where portfolio_id = ${pid}`);
+    await db.run('delete from positions where portfolio_id = $1', [id]);
     for (let s = 0; s < symbols.length; s++) {
       const q = book.quantity[s]!;
       if (q === 0) continue;
-      await db.run(
-        `insert into positions values (${pid}, ${sqlString(symbols[s]!)}, ${q}, ${book.averageCost[s]}, ${book.mark[s]},
-          ${q * book.mark[s]!}, ${ts(asOf)})`,
-      );
+      await db.run('insert into positions values ($1, $2, $3, $4, $5, $6, $7)', [
+        id,
+        symbols[s]!,
+        q,
+        book.averageCost[s]!,
+        book.mark[s]!,
+        q * book.mark[s]!,
+        at(asOf),
+      ]);
     }
-    await db.run(`delete from cash where portfolio_id = ${pid}`);
-    await db.run(`insert into cash values (${pid}, ${book.cash}, ${state.allocatedCapital}, ${ts(asOf)})`);
+    await db.run('delete from cash where portfolio_id = $1', [id]);
+    await db.run('insert into cash values ($1, $2, $3, $4)', [
+      id,
+      book.cash,
+      state.allocatedCapital,
+      at(asOf),
+    ]);
     const previous = (
       await db.runAndReadAll(
-        `select equity from pnl_daily where portfolio_id = ${pid} and session_date < date '${asOfDate}'
+        `select equity from pnl_daily where portfolio_id = $1 and session_date < $2::date
          order by session_date desc limit 1`,
+        [id, asOfDate],
       )
     ).getRowObjectsJS();
     const before = previous[0] ? Number(previous[0].equity) : state.allocatedCapital;
     const { gross, net } = book.positionsValue();
     const equity = book.cash + net;
-    await db.run(`delete from pnl_daily where portfolio_id = ${pid} and session_date = date '${asOfDate}'`);
+    await db.run('delete from pnl_daily where portfolio_id = $1 and session_date = $2::date', [id, asOfDate]);
     await db.run(
       `insert into pnl_daily
-       select ${pid}, date '${asOfDate}', ${equity}, ${book.cash}, ${gross}, ${net},
-         coalesce(sum(realized_pnl), 0), coalesce(sum(commission), 0), ${equity - before}, ${(equity - before) / before},
-         ${ts(asOf)}
-       from fills where portfolio_id = ${pid}
-         and cast(timezone('America/New_York', filled_at) as date) = date '${asOfDate}'`,
+       select $id, $date::date, $equity, $cash, $gross, $net,
+         coalesce(sum(realized_pnl), 0), coalesce(sum(commission), 0), $pnl, $dailyReturn, $asOf
+       from fills where portfolio_id = $id
+         and cast(timezone('America/New_York', filled_at) as date) = $date::date`,
+      {
+        id,
+        date: asOfDate,
+        equity,
+        cash: book.cash,
+        gross,
+        net,
+        pnl: equity - before,
+        dailyReturn: (equity - before) / before,
+        asOf: at(asOf),
+      },
     );
     await db.run('commit');
   } catch (error) {
@@ -347,9 +384,12 @@ export async function runPortfolios(
         }
       }
       const failed = results.filter((r) => r.status === 'failed').length;
-      await books.connection.run(
-        `insert into book_runs values (${runId}, ${ts(options.clock.now())}, ${results.length}, ${failed})`,
-      );
+      await books.connection.run('insert into book_runs values ($1, $2, $3, $4)', [
+        runId,
+        at(options.clock.now()),
+        results.length,
+        failed,
+      ]);
       published = await books.publish();
     } finally {
       books.close();

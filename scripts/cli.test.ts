@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -54,5 +56,23 @@ describe('mqs CLI usage errors', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/Unknown argument: yeer/);
+  });
+});
+
+describe('the context the CLI root builds', () => {
+  it("writes a command's log to the file its table entry declares, and none where it declares none", () => {
+    const warehouse = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-cli-context-'));
+    try {
+      const env = { ...process.env, FMP_API_KEY: '', MEMBER_AUTH_TOKEN: '', WAREHOUSE_DIR: warehouse };
+      const mqsIn = (...args: string[]) =>
+        spawnSync(process.execPath, [mqs, ...args], { encoding: 'utf8', env });
+      expect(mqsIn('members', 'list').status).toBe(0);
+      expect(fs.existsSync(path.join(warehouse, 'logs'))).toBe(false);
+      // without --yes, reset refuses after building its context (and so its log file)
+      expect(mqsIn('warehouse', 'reset').status).toBe(2);
+      expect(fs.readdirSync(path.join(warehouse, 'logs'))).toEqual(['warehouse.log']);
+    } finally {
+      fs.rmSync(warehouse, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { CliError, errorMessage, UsageError } from '../etl/core/errors.ts';
 import { PROJECT_ROOT } from '../etl/core/project-root.ts';
 import { scrubSecrets } from '../etl/core/secrets.ts';
-import { COMMANDS, commandName } from './command-table.ts';
+import { COMMANDS, commandName, contextOptionsOf } from './command-table.ts';
 
 // why: only the module of the command being run is loaded (the table has every command's name and description
 // for --help); loading all of them cost every run the imports of the others. Command modules keep their
@@ -47,6 +47,13 @@ async function main(argv: string[]): Promise<number> {
       const command = argv.find((a) => !a.startsWith('-'));
       const known = command !== undefined && commandNames.has(command);
       throw new UsageError(`${message}\n(mqs ${known ? `${command} ` : ''}--help for usage)`);
+    })
+    .middleware(async (args) => {
+      // why: the one composition root. A command whose table entry declares a context gets `args.context()`,
+      // which builds it on the first call, with the entry's log file and level, and returns the same one after.
+      const entry = COMMANDS.find((e) => commandName(e) === args._[0]);
+      const options = entry && contextOptionsOf(entry, args._[1]?.toString());
+      if (options) args.context = (await import('./context.ts')).contextOnce(options);
     });
   try {
     for (const entry of COMMANDS) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandModule } from 'yargs';
-import { COMMANDS, commandName } from './command-table.ts';
+import { COMMANDS, commandName, contextOptionsOf } from './command-table.ts';
 
 describe('the command table', () => {
   it('lists every module of scripts/commands/ once', () => {
@@ -22,5 +22,20 @@ describe('the command table', () => {
         describe: entry.describe,
       });
     }
+  });
+
+  it('declares the context the root builds per command, and per subcommand where it differs', () => {
+    const entry = (name: string) => COMMANDS.find((e) => commandName(e) === name)!;
+    expect(contextOptionsOf(entry('etl'), undefined)).toEqual({ logFileName: 'etl.log' });
+    expect(contextOptionsOf(entry('demo'), undefined)).toEqual({
+      logFileName: 'demo.log',
+      defaultLogLevel: 'warn',
+    });
+    expect(contextOptionsOf(entry('members'), 'add')).toEqual({ logFileName: 'members.log' });
+    expect(contextOptionsOf(entry('members'), 'list')).toEqual({});
+    expect(contextOptionsOf(entry('backup'), undefined)).toEqual({ logFileName: 'backup.log' });
+    expect(contextOptionsOf(entry('backup'), 'verify')).toEqual({ logFileName: 'backup.log' });
+    expect(contextOptionsOf(entry('backup'), 'list')).toEqual({});
+    expect(contextOptionsOf(entry('calendar'), undefined)).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Every top-level command of `mqs`: its yargs command string and description (what `mqs --help` lists) and how
- * to load its module. The CLI loads only the module of the command it runs; `command-table.test.ts` checks that
- * each entry matches its module. Adding a command: a file in scripts/commands/ plus a line here.
+ * to load its module, and the context the CLI root builds for it. The CLI loads only the module of the command it
+ * runs; `command-table.test.ts` checks that each entry matches its module. Adding a command: a file in
+ * scripts/commands/ plus a line here.
  */
+import type { ContextOptions } from './context.ts';
 
 /** A module of scripts/commands/: its default export is a yargs CommandModule. */
 export interface CommandModuleFile {
@@ -15,6 +17,17 @@ export interface CommandEntry {
   /** The module's `describe`. */
   describe: string;
   load: () => Promise<CommandModuleFile>;
+  /**
+   * The context (config, log, clock) the CLI root builds for the command and hands it as `args.context()`
+   * (scripts/context.ts); none when absent.
+   */
+  context?: ContextDeclaration;
+}
+
+/** How the root builds a command's context: its log file (WAREHOUSE_DIR/logs/<name>) and default log level. */
+export interface ContextDeclaration extends Pick<ContextOptions, 'logFileName' | 'defaultLogLevel'> {
+  /** Subcommands whose context differs: their options replace the command's. */
+  subcommands?: Record<string, Pick<ContextOptions, 'logFileName' | 'defaultLogLevel'>>;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -22,11 +35,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     command: 'backtest',
     describe:
       'backtest a portfolio over the warehouse history and write an HTML report (WAREHOUSE_DIR/reports/)',
+    context: {},
     load: () => import('./commands/backtest.ts'),
   },
   {
     command: 'backup',
     describe: 'snapshot every store and the lake with a checksummed manifest, then apply retention (admin)',
+    context: { logFileName: 'backup.log', subcommands: { list: {} } },
     load: () => import('./commands/backup.ts'),
   },
   {
@@ -44,62 +59,80 @@ export const COMMANDS: readonly CommandEntry[] = [
     command: 'demo',
     describe:
       'the main job end to end on the built-in FMP simulator: ETL of sample tickers, rows from the marts, a backtest',
+    // why: the demo prints its own story; log lines below warn would bury it unless LOG_LEVEL asks for them.
+    context: { logFileName: 'demo.log', defaultLogLevel: 'warn' },
     load: () => import('./commands/demo.ts'),
   },
   {
     command: 'etl [mode]',
     describe:
       'fetch FMP bars into the warehouse: backfill and incremental runs (default), or `realtime` polling during market hours',
+    context: { logFileName: 'etl.log' },
     load: () => import('./commands/etl.ts'),
   },
   {
     command: 'members',
     describe: 'members and access control: add, list, revoke, rotate, audit',
+    context: {
+      subcommands: {
+        add: { logFileName: 'members.log' },
+        revoke: { logFileName: 'members.log' },
+        rotate: { logFileName: 'members.log' },
+      },
+    },
     load: () => import('./commands/members.ts'),
   },
   {
     command: 'portfolios <action>',
     describe:
       'list the portfolios with their state, or run them all on the paper broker at the latest closed bar',
+    context: {},
     load: () => import('./commands/portfolios.ts'),
   },
   {
     command: 'quality',
     describe:
       'data-quality checks on the warehouse (sql/tests/): gaps against the calendar, duplicates, OHLC, prices, unexplained jumps, stale symbols; exit 1 when one fails (viewer)',
+    context: {},
     load: () => import('./commands/quality.ts'),
   },
   {
     command: 'restore <id>',
     describe: 'put a verified snapshot back, atomically; refuses while a writer runs (admin)',
+    context: { logFileName: 'restore.log' },
     load: () => import('./commands/restore.ts'),
   },
   {
     command: 'schedule',
     describe:
       'run the incremental ETL nightly on ETL_SCHEDULE_CRON (New York time, trading sessions only, one run at a time)',
+    context: { logFileName: 'schedule.log' },
     load: () => import('./commands/schedule.ts'),
   },
   {
     command: 'sim',
     describe: "serve the FMP-compatible simulator (FMP's /stable API on synthetic, seeded data) until Ctrl-C",
+    context: {},
     load: () => import('./commands/sim.ts'),
   },
   {
     command: 'sql [query]',
     describe:
       'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
+    context: {},
     load: () => import('./commands/sql.ts'),
   },
   {
     command: 'status',
     describe:
       'what the warehouse holds: per symbol and interval first/last bar, sessions present vs expected, failed windows, last runs',
+    context: {},
     load: () => import('./commands/status.ts'),
   },
   {
     command: 'warehouse',
     describe: 'manage the warehouse itself: reset (empty its market data to load it from another source)',
+    context: { logFileName: 'warehouse.log' },
     load: () => import('./commands/warehouse.ts'),
   },
 ];
@@ -107,4 +140,14 @@ export const COMMANDS: readonly CommandEntry[] = [
 /** The command's name: the first word of its command string. */
 export function commandName(entry: Pick<CommandEntry, 'command'>): string {
   return entry.command.split(' ')[0]!;
+}
+
+/** The options of the context the root builds for `mqs <command> [subcommand]`; undefined: it builds none. */
+export function contextOptionsOf(
+  entry: CommandEntry,
+  subcommand: string | undefined,
+): ContextOptions | undefined {
+  if (!entry.context) return undefined;
+  const { subcommands, ...options } = entry.context;
+  return (subcommand === undefined ? undefined : subcommands?.[subcommand]) ?? options;
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createContext } from './context.ts';
+import { contextOnce, createContext } from './context.ts';
 
 const base = { WAREHOUSE_DIR: path.join(os.tmpdir(), 'mqs-context-test') };
 
@@ -17,5 +17,12 @@ describe('createContext', () => {
     expect(createContext({ env: { ...base, LOG_LEVEL: 'debug' }, logLevel: 'error' }).log.level).toBe(
       'error',
     );
+  });
+
+  it('builds the context of a run once, on the first call', () => {
+    const context = contextOnce({ env: base, defaultLogLevel: 'warn' });
+    const first = context();
+    expect(first.log.level).toBe('warn');
+    expect(context()).toBe(first);
   });
 });

@@ -1,16 +1,13 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
-import { type Clock, systemClock } from '../etl/core/clock.ts';
-import { type Config, loadConfig } from '../etl/core/config.ts';
-import { createLogger, type Logger } from '../etl/core/log.ts';
+import type { AppContext } from '../etl/core/app-context.ts';
+import { systemClock } from '../etl/core/clock.ts';
+import { loadConfig } from '../etl/core/config.ts';
+import { createLogger } from '../etl/core/log.ts';
 
-/** What every command receives from the composition root. Nothing below it reads `process.env`. */
-export interface AppContext {
-  config: Config;
-  log: Logger;
-  clock: Clock;
-}
+export type { AppContext };
 
+/** How a command's context is built; the command table declares them per command (scripts/command-table.ts). */
 export interface ContextOptions {
   /** Override LOG_LEVEL (e.g. from --verbose / --quiet). */
   logLevel?: string;
@@ -19,6 +16,14 @@ export interface ContextOptions {
   /** Also write the log to WAREHOUSE_DIR/logs/<name>.log. */
   logFileName?: string;
   env?: Record<string, string | undefined>;
+}
+
+/**
+ * What the CLI root adds to the arguments of a command that declares a context: the context, built on the first
+ * call (so a bad flag is still reported before the configuration is read) and the same bundle on every later one.
+ */
+export interface ContextArgs {
+  context: () => AppContext;
 }
 
 /** Builds `{ config, log, clock }` from `.env` (in the working folder) and the environment. */
@@ -36,4 +41,13 @@ export function createContext(options: ContextOptions = {}): AppContext {
     file: options.logFileName ? path.join(config.warehouseDir, 'logs', options.logFileName) : undefined,
   });
   return { config, log, clock: systemClock };
+}
+
+/** The context of one CLI run: built by the first call, with `options`, and shared by every later call. */
+export function contextOnce(options: ContextOptions): () => AppContext {
+  let context: AppContext | undefined;
+  return () => {
+    context ??= createContext(options);
+    return context;
+  };
 }

@@ -9,20 +9,28 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage, UsageError } from '../core/errors.ts';
+import type { IntradayInterval } from '../core/intervals.ts';
 import type { Logger } from '../core/log.ts';
 import type { IsoDate } from '../core/time.ts';
 import type { QuarantinedBar } from '../transform/transform-intraday.ts';
 import { applyMigrations } from './migrations.ts';
 
-/** Datasets the ETL fills; also the `dataset` of a window. */
-export type Dataset = 'bars' | 'eod_bars' | 'splits' | 'dividends';
+/**
+ * Datasets the ETL fills, named after their tables in the lake and their views: the `dataset` of a window, the
+ * `--datasets` of `mqs etl`, the plan's and the summary's (`mqs etl --datasets` still takes the earlier names
+ * `intraday` and `daily`: etl/pipeline/plan.ts).
+ */
+export const DATASETS = ['bars', 'eod_bars', 'splits', 'dividends'] as const;
+export type Dataset = (typeof DATASETS)[number];
+
+/** A window's interval: the bars' interval for `bars`; '' for the other datasets. */
+export type WindowInterval = IntradayInterval | '';
 
 /** A unit of work: one request's worth of one dataset. Dates are New York, both inclusive. */
 export interface WindowKey {
   dataset: Dataset;
   symbol: string;
-  /** Intraday interval for `bars`; '' for the other datasets. */
-  interval: string;
+  interval: WindowInterval;
   from: IsoDate;
   to: IsoDate;
 }
@@ -93,7 +101,7 @@ function windowKeyOf(r: Record<string, unknown>): WindowKey {
   return {
     dataset: r.dataset as Dataset,
     symbol: String(r.symbol),
-    interval: String(r.interval),
+    interval: String(r.interval) as WindowInterval,
     from: String(r.from),
     to: String(r.to),
   };

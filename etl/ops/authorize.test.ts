@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../core/app-context.ts';
 import { systemClock } from '../core/clock.ts';
-import { createLogger } from '../core/log.ts';
+import { loadConfig } from '../core/config.ts';
+import { createLogger, silentLogger } from '../core/log.ts';
 import { readAuditEntries } from './audit-log.ts';
 import { AccessDeniedError, authorize, runAuthorized } from './authorize.ts';
 import { openMemberStore, ROLES, type Role } from './member-store.ts';
@@ -19,8 +21,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const ctxFor = (warehouseDir: string, memberToken?: string) => ({
-  config: { warehouseDir, memberToken },
+const ctxFor = (warehouseDir: string, memberToken?: string): AppContext => ({
+  config: loadConfig({ WAREHOUSE_DIR: warehouseDir, MEMBER_AUTH_TOKEN: memberToken }),
+  log: silentLogger(),
   clock: systemClock,
 });
 

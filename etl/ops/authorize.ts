@@ -1,8 +1,6 @@
 import os from 'node:os';
-import type { Clock } from '../core/clock.ts';
-import type { Config } from '../core/config.ts';
+import type { AppContext } from '../core/app-context.ts';
 import { CliError, errorMessage } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
 import { type AuditOutcome, appendAuditEntry } from './audit-log.ts';
 import { openMemberStore, type Role, roleRank } from './member-store.ts';
 
@@ -10,13 +8,6 @@ import { openMemberStore, type Role, roleRank } from './member-store.ts';
 export type Identity =
   | { kind: 'member'; id: string; name: string; role: Role }
   | { kind: 'unclaimed'; name: string; role: 'admin' };
-
-/** What `authorize` needs; the CLI's `AppContext` fits. */
-export interface AccessContext {
-  config: Pick<Config, 'warehouseDir' | 'memberToken'>;
-  clock: Clock;
-  log?: Logger;
-}
 
 /** A command refused for lack of a role: exit 1, naming the role it needed. */
 export class AccessDeniedError extends CliError {
@@ -36,7 +27,7 @@ function unclaimedIdentity(): Identity {
 }
 
 function audit(
-  ctx: AccessContext,
+  ctx: AppContext,
   who: Pick<Identity, 'name'> & { role?: string },
   action: string,
   outcome: AuditOutcome,
@@ -58,13 +49,13 @@ function audit(
  * a missing, unknown, revoked or rotated token, or too small a role, throws an AccessDeniedError (exit 1) that
  * names the role needed. Denials, and allowed actions above viewer, go to the audit log.
  */
-export async function authorize(ctx: AccessContext, role: Role, action: string): Promise<Identity> {
+export async function authorize(ctx: AppContext, role: Role, action: string): Promise<Identity> {
   const store = openMemberStore(ctx.config.warehouseDir, ctx.clock);
   if (!store.isClaimed()) return unclaimedIdentity();
   const token = ctx.config.memberToken;
   const deny = (who: { name: string; role?: string }, message: string): never => {
     audit(ctx, who, action, 'denied', message);
-    ctx.log?.debug({ action, neededRole: role, who: who.name }, 'access denied');
+    ctx.log.debug({ action, neededRole: role, who: who.name }, 'access denied');
     throw new AccessDeniedError(message, role);
   };
   if (!token)
@@ -90,7 +81,7 @@ export async function authorize(ctx: AccessContext, role: Role, action: string):
  * For privileged commands whose result matters to an audit: backups, restores, members, trading.
  */
 export async function runAuthorized<T>(
-  ctx: AccessContext,
+  ctx: AppContext,
   role: Role,
   action: string,
   work: (who: Identity) => Promise<T>,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection, Json } from '@duckdb/node-api';
 import { UsageError } from '../core/errors.ts';
+import { sqlIdentifier } from '../core/sql-literals.ts';
 import { type IsoDate, isIsoDate } from '../core/time.ts';
 
 /** The data-quality checks: one `assert_*.sql` per check, each returning the offending rows. */
@@ -84,10 +85,10 @@ export function readQualityChecks(testsDir = QUALITY_TESTS_DIR): CheckFile[] {
     });
 }
 
-function sqlNumber(value: number, name: string): string {
+function nonNegative(value: number, name: string): number {
   if (!Number.isFinite(value) || value < 0)
     throw new UsageError(`${name} must be a number ≥ 0, got ${value}`);
-  return String(value);
+  return value;
 }
 
 /**
@@ -102,35 +103,37 @@ export async function runQualityChecks(
   if (options.since !== undefined && !isIsoDate(options.since))
     throw new UsageError(`--since ${JSON.stringify(options.since)} is not a date: use YYYY-MM-DD`);
   const sampleRows = options.sampleRows ?? 20;
-  await connection.run(
-    `SET VARIABLE quality_since = ${options.since ? `DATE '${options.since}'` : 'NULL::DATE'};
-     SET VARIABLE quality_jump_threshold = ${sqlNumber(options.jumpThreshold ?? 0.5, 'the jump threshold')}::DOUBLE;
-     SET VARIABLE quality_stale_sessions = ${sqlNumber(options.staleSessions ?? 3, 'the stale-session limit')}::INTEGER;`,
-  );
+  const jumpThreshold = nonNegative(options.jumpThreshold ?? 0.5, 'the jump threshold');
+  const staleSessions = nonNegative(options.staleSessions ?? 3, 'the stale-session limit');
+  await connection.run('SET VARIABLE quality_since = $1::DATE', [options.since ?? null]);
+  await connection.run('SET VARIABLE quality_jump_threshold = $1::DOUBLE', [jumpThreshold]);
+  await connection.run('SET VARIABLE quality_stale_sessions = $1::INTEGER', [staleSessions]);
   const checks: QualityCheckResult[] = [];
   for (const check of readQualityChecks(options.testsDir)) {
     const table = `quality_${check.name}`;
     // why: the check reads the lake; a publish renaming a file under it is retried (the statement is idempotent).
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${check.sql}`);
     try {
-      const severityOf = check.severity === 'per row' ? `coalesce(severity, 'error')` : `'${check.severity}'`;
+      const severityOf = check.severity === 'per row' ? `coalesce(severity, 'error')` : '$severity::VARCHAR';
       const counts = (
         await connection.runAndReadAll(
           `SELECT count(*) FILTER (WHERE ${severityOf} = 'error')::INTEGER AS errors,
                   count(*) FILTER (WHERE ${severityOf} <> 'error')::INTEGER AS warns FROM ${table}`,
+          check.severity === 'per row' ? undefined : { severity: check.severity },
         )
       ).getRowObjectsJson()[0]!;
       // why: DuckDB renders TIMESTAMPTZ in the session's TimeZone (the process zone); reports show UTC ISO.
       const columns = (await connection.runAndReadAll(`DESCRIBE ${table}`)).getRowObjectsJson();
       const select = columns
-        .map(({ column_name: name, column_type: type }) =>
-          type === 'TIMESTAMP WITH TIME ZONE'
-            ? `strftime(timezone('UTC', "${name}"), '%Y-%m-%dT%H:%M:%SZ') AS "${name}"`
-            : `"${name}"`,
-        )
+        .map(({ column_name, column_type: type }) => {
+          const name = sqlIdentifier(String(column_name));
+          return type === 'TIMESTAMP WITH TIME ZONE'
+            ? `strftime(timezone('UTC', ${name}), '%Y-%m-%dT%H:%M:%SZ') AS ${name}`
+            : name;
+        })
         .join(', ');
       const sample = (
-        await connection.runAndReadAll(`SELECT ${select} FROM ${table} LIMIT ${sampleRows}`)
+        await connection.runAndReadAll(`SELECT ${select} FROM ${table} LIMIT $1`, [sampleRows])
       ).getRowObjectsJson();
       const errorRows = Number(counts.errors);
       checks.push({

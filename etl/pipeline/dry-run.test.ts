@@ -6,7 +6,7 @@ import type { Plan } from './plan.ts';
 const plan: Plan = {
   windows: [
     {
-      dataset: 'intraday',
+      dataset: 'bars',
       symbol: 'AAPL',
       interval: '1min',
       from: '2024-03-04',
@@ -15,7 +15,7 @@ const plan: Plan = {
       retry: false,
     },
     {
-      dataset: 'intraday',
+      dataset: 'bars',
       symbol: 'AAPL',
       interval: '1hour',
       from: '2024-03-04',
@@ -24,9 +24,9 @@ const plan: Plan = {
       retry: false,
     },
     {
-      dataset: 'daily',
+      dataset: 'eod_bars',
       symbol: 'AAPL',
-      interval: '1day',
+      interval: '',
       from: '2024-03-04',
       to: '2024-03-08',
       sessions: 5,
@@ -49,8 +49,8 @@ describe('estimatePlan', () => {
     expect(extendedBarsPerSession('1hour')).toBe(6 + 4);
     expect(extendedBarsPerSession('4hour')).toBe(2 + 1);
     // regular hours: 390 one-minute and 7 one-hour bars a session
-    expect(rowsOf(false)).toEqual({ intraday: 5 * 390 + 5 * 7, daily: 5 });
-    expect(rowsOf(true)).toEqual({ intraday: 5 * (390 + 570) + 5 * (7 + 10), daily: 5 });
+    expect(rowsOf(false)).toEqual({ bars: 5 * 390 + 5 * 7, eod_bars: 5 });
+    expect(rowsOf(true)).toEqual({ bars: 5 * (390 + 570) + 5 * (7 + 10), eod_bars: 5 });
     const bytes = (extended: boolean) =>
       estimatePlan(plan, { rateLimitPerMin: 300, concurrency: 4, extended }).bytes;
     expect(bytes(true)).toBeGreaterThan(bytes(false));

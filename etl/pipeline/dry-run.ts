@@ -1,11 +1,12 @@
 /** `mqs etl --dry-run`: what a plan will cost — requests, sessions, time at the plan's rate, bandwidth. */
 
 import { INTERVAL_MINUTES, isIntradayInterval } from '../core/intervals.ts';
-import { formatDuration, formatTable } from './format-table.ts';
 import { type Dataset, expectedRows, type Plan } from './plan.ts';
 
 /** JSON bytes per row FMP sends, by what the row is (measured: docs/performance.md#fmp-client). */
-const BYTES_PER_ROW = { intraday: 104, daily: 190, event: 2_000 } as const;
+const BYTES_PER_ROW = { bars: 104, eod_bars: 190 } as const;
+/** JSON bytes of one answer of splits or dividends (a symbol's whole history). */
+const BYTES_PER_EVENT_ANSWER = 2_000;
 
 export interface DatasetEstimate {
   dataset: Dataset;
@@ -61,14 +62,13 @@ export function estimatePlan(
     }
     const rows =
       expectedRows(w) +
-      (options.extended && w.dataset === 'intraday' ? w.sessions * extendedBarsPerSession(w.interval) : 0);
+      (options.extended && w.dataset === 'bars' ? w.sessions * extendedBarsPerSession(w.interval) : 0);
     d.requests++;
     d.sessions += w.sessions;
-    d.rows += w.interval === 'event' ? 0 : rows;
-    d.bytes +=
-      w.interval === 'event'
-        ? BYTES_PER_ROW.event
-        : rows * (w.dataset === 'daily' ? BYTES_PER_ROW.daily : BYTES_PER_ROW.intraday);
+    if (w.dataset === 'bars' || w.dataset === 'eod_bars') {
+      d.rows += rows;
+      d.bytes += rows * BYTES_PER_ROW[w.dataset];
+    } else d.bytes += BYTES_PER_EVENT_ANSWER;
   }
   const datasets = [...byDataset.values()];
   const requests = plan.windows.length;
@@ -87,23 +87,4 @@ export function estimatePlan(
     rateLimitPerMin: options.rateLimitPerMin,
     datasets,
   };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e9).toFixed(2)} GB`;
-}
-
-export function formatEstimate(e: PlanEstimate): string {
-  if (e.requests === 0) return 'nothing to fetch: the warehouse is current for these symbols\n';
-  const table = formatTable(
-    ['dataset', 'requests', 'sessions', 'rows (est.)', 'download (est.)'],
-    e.datasets.map((d) => [d.dataset, d.requests, d.sessions, d.rows, formatBytes(d.bytes)]),
-  );
-  return (
-    `${table}\n` +
-    `${e.symbols} symbol(s): ${e.requests} requests covering ${e.sessions} sessions, about ` +
-    `${formatDuration(e.seconds)} at ${e.rateLimitPerMin} requests/min, about ${formatBytes(e.bytes)} to download\n`
-  );
 }

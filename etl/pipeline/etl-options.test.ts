@@ -33,7 +33,7 @@ describe('resolveEtlOptions', () => {
     expect(options).toMatchObject({
       symbols: ['AAPL', 'MSFT'],
       intervals: ['1min'],
-      datasets: ['intraday', 'daily', 'splits', 'dividends'],
+      datasets: ['bars', 'eod_bars', 'splits', 'dividends'],
       from: undefined,
       to: '2024-03-12',
       dryRun: false,
@@ -99,7 +99,7 @@ describe('resolveEtlOptions', () => {
       { tickers: ['A'], from: '1989-12-29' },
       /--from 1989-12-29 is outside the trading calendar \(1990-01-01 to 2099-12-31\)/,
     ],
-    [{ tickers: ['A'], datasets: ['bars'] }, /unknown dataset "bars"/],
+    [{ tickers: ['A'], datasets: ['quotes'] }, /unknown dataset "quotes"/],
     [{ tickers: ['A'], concurrency: 0 }, /--concurrency 0: use a whole number from 1 to 64/],
     [{ tickers: ['A!'] }, /--tickers: "A!" is not a symbol/],
   ])('rejects %j', (args, message) => {

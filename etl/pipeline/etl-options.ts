@@ -8,7 +8,8 @@ import { UsageError } from '../core/errors.ts';
 import { type IntradayInterval, parseInterval } from '../core/intervals.ts';
 import { parseTickersOrThrow, tryNormalizeSymbol } from '../core/symbols.ts';
 import { type IsoDate, isIsoDate } from '../core/time.ts';
-import { DATASETS, type Dataset, parseDatasets } from './plan.ts';
+import { DATASETS } from '../load/etl-ledger.ts';
+import { type Dataset, parseDatasets } from './plan.ts';
 
 /** The command line as yargs hands it over. */
 export interface EtlArgs {

@@ -2,18 +2,11 @@
  * Where the ETL's FMP calls go: the configured API (FMP_BASE_URL, FMP_API_KEY), or — when neither is set — the
  * built-in simulator started in this process, so every command works offline. One client, one limiter.
  */
-import type { Clock } from '../core/clock.ts';
-import type { Config } from '../core/config.ts';
-import type { Logger } from '../core/log.ts';
+import type { AppContext } from '../core/app-context.ts';
 import type { FmpClient } from '../extract/fmp-client.ts';
 import { BUILT_IN_SIMULATOR_SEED, type LoadSource, loadSourceOf } from './load-source.ts';
+import type { RunEtlDeps } from './run-etl.ts';
 import type { ClientCounters } from './run-progress.ts';
-
-export interface AppContextLike {
-  config: Config;
-  log: Logger;
-  clock: Clock;
-}
 
 export interface FmpConnection {
   client: FmpClient;
@@ -33,7 +26,7 @@ export interface FmpConnection {
 export const SIMULATOR_DEFAULT_KEY = 'demo';
 
 export async function openFmpConnection(
-  context: AppContextLike,
+  context: AppContext,
   options: { concurrency?: number; simulatorReason?: string } = {},
 ): Promise<FmpConnection> {
   const { config, log, clock } = context;
@@ -80,6 +73,19 @@ export async function openFmpConnection(
       await client.close();
       await closeSimulator?.();
     },
+  };
+}
+
+/** What `runEtl` takes from the connection: the client, its counters and limits, the data's source. */
+export function etlSourceOf(
+  fmp: FmpConnection,
+): Pick<RunEtlDeps, 'source' | 'counters' | 'concurrency' | 'limitPerMin' | 'loadSource'> {
+  return {
+    source: fmp.client,
+    counters: fmp.counters,
+    concurrency: fmp.concurrency,
+    limitPerMin: fmp.limitPerMin,
+    loadSource: fmp.source,
   };
 }
 

@@ -60,7 +60,7 @@ describe('planWindows', () => {
   const base = {
     symbols: ['AAPL', 'MSFT'],
     intervals: ['1min'] as const,
-    datasets: ['intraday'] as const,
+    datasets: ['bars'] as const,
     stored: [],
     failedWindows: [],
   };
@@ -79,14 +79,14 @@ describe('planWindows', () => {
   it('starts after the watermark and plans nothing when current', () => {
     const stored = [
       {
-        dataset: 'intraday',
+        dataset: 'bars',
         symbol: 'AAPL',
         interval: '1min',
         from: '2024-03-04',
         to: '2024-03-13',
       },
       {
-        dataset: 'intraday',
+        dataset: 'bars',
         symbol: 'MSFT',
         interval: '1min',
         from: '2024-03-04',
@@ -109,7 +109,7 @@ describe('planWindows', () => {
       to: '2024-03-15',
       stored: [
         {
-          dataset: 'intraday',
+          dataset: 'bars',
           symbol: 'AAPL',
           interval: '1min',
           from: '2024-03-04',
@@ -127,7 +127,7 @@ describe('planWindows', () => {
       to: '2024-03-15',
       stored: [
         {
-          dataset: 'intraday',
+          dataset: 'bars',
           symbol: 'AAPL',
           interval: '1min',
           from: '2024-03-04',
@@ -135,8 +135,8 @@ describe('planWindows', () => {
         },
       ],
       failedWindows: [
-        { dataset: 'intraday', symbol: 'AAPL', interval: '1min', from: '2024-03-07', to: '2024-03-08' },
-        { dataset: 'intraday', symbol: 'ZZZZ', interval: '1min', from: '2024-03-07', to: '2024-03-08' },
+        { dataset: 'bars', symbol: 'AAPL', interval: '1min', from: '2024-03-07', to: '2024-03-08' },
+        { dataset: 'bars', symbol: 'ZZZZ', interval: '1min', from: '2024-03-07', to: '2024-03-08' },
       ],
     });
     expect(plan.windows.map((w) => `${w.from}..${w.to} ${w.retry}`)).toEqual([
@@ -150,17 +150,17 @@ describe('planWindows', () => {
       ...base,
       symbols: ['AAPL'],
       intervals: ['1min', '1hour'],
-      datasets: ['intraday', 'daily', 'splits', 'dividends'],
+      datasets: ['bars', 'eod_bars', 'splits', 'dividends'],
       from: '2024-01-01',
       to: '2024-03-28',
     });
     const count = (dataset: string, interval: string) =>
       plan.windows.filter((w) => w.dataset === dataset && w.interval === interval).length;
-    expect(count('intraday', '1min')).toBe(13);
-    expect(count('intraday', '1hour')).toBe(3);
-    expect(count('daily', '1day')).toBe(1);
-    expect(count('splits', 'event')).toBe(1);
-    expect(count('dividends', 'event')).toBe(1);
+    expect(count('bars', '1min')).toBe(13);
+    expect(count('bars', '1hour')).toBe(3);
+    expect(count('eod_bars', '')).toBe(1);
+    expect(count('splits', '')).toBe(1);
+    expect(count('dividends', '')).toBe(1);
     const again = planWindows({
       ...base,
       symbols: ['AAPL'],
@@ -170,7 +170,7 @@ describe('planWindows', () => {
         {
           dataset: 'splits',
           symbol: 'AAPL',
-          interval: 'event',
+          interval: '',
           from: '2024-03-28',
           to: '2024-03-28',
         },
@@ -184,11 +184,9 @@ describe('planWindows', () => {
       ...base,
       symbols: ['AAPL'],
       to: '2024-03-08',
-      stored: [
-        { dataset: 'intraday', symbol: 'AAPL', interval: '1min', from: '2024-03-07', to: '2024-03-08' },
-      ],
+      stored: [{ dataset: 'bars', symbol: 'AAPL', interval: '1min', from: '2024-03-07', to: '2024-03-08' }],
       failedWindows: [
-        { dataset: 'intraday', symbol: 'AAPL', interval: '1min', from: '2024-03-04', to: '2024-03-08' },
+        { dataset: 'bars', symbol: 'AAPL', interval: '1min', from: '2024-03-04', to: '2024-03-08' },
       ],
     });
     expect(plan.windows.map((w) => `${w.from}..${w.to} ${w.retry}`)).toEqual(['2024-03-04..2024-03-06 true']);
@@ -203,7 +201,7 @@ describe('planWindows', () => {
 
 describe('splitTruncatedWindow', () => {
   const window = {
-    dataset: 'intraday',
+    dataset: 'bars',
     symbol: 'A',
     interval: '1min',
     from: '2024-03-04',
@@ -247,10 +245,13 @@ describe('splitTruncatedWindow', () => {
 
 describe('parseDatasets', () => {
   it('accepts repeated and comma-separated names', () => {
-    expect(parseDatasets(['intraday,daily', 'daily'])).toEqual(['intraday', 'daily']);
+    expect(parseDatasets(['bars,eod_bars', 'eod_bars'])).toEqual(['bars', 'eod_bars']);
+  });
+  it('takes the earlier names intraday and daily for bars and eod_bars', () => {
+    expect(parseDatasets(['intraday,daily,splits', 'bars'])).toEqual(['bars', 'eod_bars', 'splits']);
   });
   it('rejects an unknown dataset naming the choices', () => {
     expect(() => parseDatasets(['quotes'])).toThrow(UsageError);
-    expect(() => parseDatasets(['quotes'])).toThrow(/intraday, daily, splits, dividends/);
+    expect(() => parseDatasets(['quotes'])).toThrow(/bars, eod_bars, splits, dividends/);
   });
 });

@@ -7,36 +7,33 @@ import { sessionCount, sessionsBetween } from '../core/calendar.ts';
 import { UsageError } from '../core/errors.ts';
 import { expectedBarCount, type IntradayInterval } from '../core/intervals.ts';
 import { addDays, daysBetween, type IsoDate } from '../core/time.ts';
+import { DATASETS, type Dataset, type WindowInterval, type WindowKey } from '../load/etl-ledger.ts';
 
-export const DATASETS = ['intraday', 'daily', 'splits', 'dividends'] as const;
-export type Dataset = (typeof DATASETS)[number];
+export type { Dataset, WindowKey };
 
-/** The interval a window's rows have: an intraday interval, `1day` for EOD bars, `event` for splits/dividends. */
-export type WindowInterval = IntradayInterval | '1day' | 'event';
+/** Only the key of a window (a stored state or a planned window carries more). */
+export function keyOf(w: WindowKey): WindowKey {
+  return { dataset: w.dataset, symbol: w.symbol, interval: w.interval, from: w.from, to: w.to };
+}
+
+/** why: the names `mqs etl --datasets` took before the datasets were named after their tables (crontabs keep them). */
+const EARLIER_NAMES: Record<string, Dataset> = { intraday: 'bars', daily: 'eod_bars' };
 
 export function parseDatasets(values: readonly string[]): Dataset[] {
   const out: Dataset[] = [];
   for (const raw of values.flatMap((v) => v.split(','))) {
-    const name = raw.trim();
-    if (name === '') continue;
+    const given = raw.trim();
+    if (given === '') continue;
+    const name = EARLIER_NAMES[given] ?? given;
     if (!(DATASETS as readonly string[]).includes(name)) {
       throw new UsageError(
-        `--datasets: unknown dataset ${JSON.stringify(name)}: use one of ${DATASETS.join(', ')}`,
+        `--datasets: unknown dataset ${JSON.stringify(given)}: use one of ${DATASETS.join(', ')}`,
       );
     }
     if (!out.includes(name as Dataset)) out.push(name as Dataset);
   }
   if (out.length === 0) throw new UsageError(`--datasets: name at least one of ${DATASETS.join(', ')}`);
   return out;
-}
-
-/** Identifies a window; `from`/`to` are New York session dates, inclusive. */
-export interface WindowKey {
-  dataset: Dataset;
-  symbol: string;
-  interval: WindowInterval;
-  from: IsoDate;
-  to: IsoDate;
 }
 
 export interface PlannedWindow extends WindowKey {
@@ -135,9 +132,14 @@ export function cutWindows(
   return out;
 }
 
-function windowSize(interval: WindowInterval, overrides: PlanInput['windowDays']): [number, number] {
-  if (interval === '1day') return [Number.POSITIVE_INFINITY, EOD_MAX_SESSIONS];
-  if (interval === 'event') return [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+/** Most calendar days and sessions of one request of a series. */
+function windowSize(
+  dataset: Dataset,
+  interval: WindowInterval,
+  overrides: PlanInput['windowDays'],
+): [number, number] {
+  if (dataset === 'eod_bars') return [Number.POSITIVE_INFINITY, EOD_MAX_SESSIONS];
+  if (dataset !== 'bars' || interval === '') return [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
   return [overrides?.[interval] ?? DEFAULT_WINDOW_DAYS[interval], Number.POSITIVE_INFINITY];
 }
 
@@ -156,8 +158,8 @@ export function planWindows(input: PlanInput): Plan {
   }
   const series: Array<{ dataset: Dataset; interval: WindowInterval }> = [];
   for (const dataset of input.datasets) {
-    if (dataset === 'intraday') for (const interval of input.intervals) series.push({ dataset, interval });
-    else series.push({ dataset, interval: dataset === 'daily' ? '1day' : 'event' });
+    if (dataset === 'bars') for (const interval of input.intervals) series.push({ dataset, interval });
+    else series.push({ dataset, interval: '' });
   }
   const wanted = new Set(series.map((s) => `${s.dataset}|${s.interval}`));
   const isEvent = (d: Dataset) => d === 'splits' || d === 'dividends';
@@ -179,7 +181,7 @@ export function planWindows(input: PlanInput): Plan {
     // why: a retried window may have been stored in parts (a truncated answer is split), so retry what is missing.
     const missing = subtractRanges([f.from, f.to], [...stored, ...(failedBySeries.get(key) ?? [])]);
     failedBySeries.set(key, [...(failedBySeries.get(key) ?? []), [f.from, f.to]]);
-    const [maxDays, maxSessions] = windowSize(f.interval, input.windowDays);
+    const [maxDays, maxSessions] = windowSize(f.dataset, f.interval, input.windowDays);
     for (const [from, to] of missing) {
       for (const w of cutWindows(from, to, maxDays, maxSessions)) {
         retries.push({ dataset: f.dataset, symbol: f.symbol, interval: f.interval, ...w, retry: true });
@@ -213,7 +215,7 @@ export function planWindows(input: PlanInput): Plan {
       const from = input.from ?? (last ? addDays(last, 1) : addDays(input.to, 1 - DEFAULT_LOOKBACK_DAYS));
       if (from > input.to) continue;
       const holes: Range[] = [...(failedBySeries.get(key) ?? []), ...(storedBySeries.get(key) ?? [])];
-      const [maxDays, maxSessions] = windowSize(interval, input.windowDays);
+      const [maxDays, maxSessions] = windowSize(dataset, interval, input.windowDays);
       for (const [f, t] of subtractRanges([from, input.to], holes)) {
         for (const w of cutOnce(f, t, maxDays, maxSessions)) {
           fresh.push({ dataset, symbol, interval, ...w, retry: false });
@@ -255,9 +257,10 @@ export function splitTruncatedWindow<W extends WindowKey>(
 
 /** Expected rows of a window (full sessions, regular hours; thin symbols have fewer). */
 export function expectedRows(window: WindowKey): number {
-  if (window.interval === '1day') return sessionCount(window.from, window.to);
-  if (window.interval === 'event') return 1;
+  if (window.dataset === 'eod_bars') return sessionCount(window.from, window.to);
   const interval = window.interval;
+  // splits and dividends: the whole history in one answer
+  if (window.dataset !== 'bars' || interval === '') return 1;
   return sessionsBetween(window.from, window.to).reduce((n, s) => n + expectedBarCount(s, interval), 0);
 }
 

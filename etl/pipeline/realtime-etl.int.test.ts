@@ -61,7 +61,7 @@ describe('realtime polling and the nightly backfill', () => {
           {
             symbols,
             intervals: ['1min'],
-            datasets: ['intraday'],
+            datasets: ['bars'],
             from: '2024-03-12',
             to: '2024-03-12',
             concurrency: 4,

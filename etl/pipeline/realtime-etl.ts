@@ -1,8 +1,8 @@
 /**
- * `mqs etl realtime`: the poll loop (realtime-poller.ts) wired to the FMP client and the warehouse writer.
- * Each poll fetches today's 1-minute bars per symbol, keeps the bars that have ended and merges them (a bar that
- * changed replaces the stored one; nothing is doubled). Today's windows are then marked for the nightly run to
- * fetch whole, since a live session is never complete.
+ * One realtime poll (the loop is realtime-poller.ts; `mqs etl realtime` wires both to the FMP client and the
+ * warehouse writer). Each poll fetches today's 1-minute bars per symbol, keeps the bars that have ended and merges
+ * them (a bar that changed replaces the stored one; nothing is doubled). Today's windows are then marked for the
+ * nightly run to fetch whole, since a live session is never complete.
  */
 
 import type { Session } from '../core/calendar.ts';
@@ -16,12 +16,6 @@ import type { IntradayCommit } from '../publish/etl-stage.ts';
 import type { WarehouseWriter } from '../publish/warehouse-writer.ts';
 import { filterIntradayColumns } from '../transform/filter-intraday-columns.ts';
 import { transformIntraday } from '../transform/transform-intraday.ts';
-import type { EtlCommandOptions } from './etl-command.ts';
-import { type EtlArgs, readSymbols } from './etl-options.ts';
-import type { AppContextLike } from './fmp-connection.ts';
-import { assertSameSource, describeSource, loadSourceOf } from './load-source.ts';
-import { runRealtime } from './realtime-poller.ts';
-import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
 /** Message on today's windows: the nightly run treats them as missing and fetches the session whole. */
 export const REALTIME_PARTIAL =
@@ -92,69 +86,4 @@ export function makeRealtimePoll(deps: RealtimePollDeps): {
     return commits.reduce((n, c) => n + c.batch.numRows, 0);
   };
   return { pollOnce, failures: () => failures };
-}
-
-export async function runRealtimeEtl(
-  args: EtlArgs,
-  context: AppContextLike,
-  command: EtlCommandOptions,
-): Promise<void> {
-  const { config, log, clock } = context;
-  const symbols = readSymbols(args);
-  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
-  const { openFmpConnection } = await import('./fmp-connection.ts');
-  const writer = await openWarehouseWriter({
-    warehouseDir: config.warehouseDir,
-    log,
-    clock,
-    command: 'mqs etl realtime',
-    ...ETL_WRITER_MEMORY,
-    lockWaitMs: command.lockWaitMs,
-  });
-  let fmp: Awaited<ReturnType<typeof openFmpConnection>>;
-  try {
-    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
-    fmp = await openFmpConnection(context, { concurrency: args.concurrency });
-  } catch (error) {
-    writer.close();
-    throw error;
-  }
-  const abort = new AbortController();
-  const stop = () => abort.abort(new Error('interrupted'));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    const loadId = await writer.beginLoad('etl realtime', { symbols: symbols.length }, fmp.source.id);
-    const poll = makeRealtimePoll({ client: fmp.client, writer, loadId, clock, log });
-    const result = await runRealtime({
-      symbols,
-      clock,
-      log,
-      limitPerMin: fmp.limitPerMin,
-      pollOnce: poll.pollOnce,
-      signal: abort.signal,
-    });
-    await writer.publish();
-    const failures = poll.failures();
-    await writer.finishLoad(loadId, {
-      status: failures > 0 ? 'partial' : 'ok',
-      polls: result.polls,
-      rows: result.rows,
-      failures,
-    });
-    // why: with --json, stdout holds only the JSON summary; the log and progress stay on stderr.
-    process.stdout.write(
-      args.json
-        ? `${JSON.stringify({ polls: result.polls, rows: result.rows, failures, source: fmp.source.id, synthetic: fmp.source.simulated })}\n`
-        : `realtime: ${result.polls} polls, ${result.rows} bar rows merged, ${failures} failed symbol polls\n` +
-            (fmp.source.simulated
-              ? `SYNTHETIC DATA: loaded from ${describeSource(fmp.source.id)}, not from FMP\n`
-              : `source: ${describeSource(fmp.source.id)}\n`),
-    );
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await fmp.close();
-    writer.close();
-  }
 }

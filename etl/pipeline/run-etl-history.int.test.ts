@@ -49,7 +49,7 @@ async function landAndCheck(nowMs: number, ranges: Array<[string, string]>): Pro
           {
             symbols: SYMBOLS,
             intervals: ['1min'],
-            datasets: ['intraday', 'daily'],
+            datasets: ['bars', 'eod_bars'],
             from,
             to,
             concurrency: 4,

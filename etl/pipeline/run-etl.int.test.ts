@@ -38,7 +38,7 @@ function options(symbols: string[], from: string, to: string): EtlOptions {
   return {
     symbols,
     intervals: ['1min'],
-    datasets: ['intraday'],
+    datasets: ['bars'],
     from,
     to,
     concurrency: 8,
@@ -139,7 +139,7 @@ describe('mqs etl against the simulator', () => {
       const summary = await etl(warehouseDir, fmp, options(UNIVERSE, '2024-01-02', '2024-03-28'));
       expect(summary.failed).toEqual([]);
       // 61 sessions; 5-calendar-day windows from each Monday: 13 per symbol.
-      expect(summary.datasets[0]).toMatchObject({ dataset: 'intraday', windows_failed: 0 });
+      expect(summary.datasets[0]).toMatchObject({ dataset: 'bars', windows_failed: 0 });
       expect(sim.stats().requests).toBe(50 * 13);
     } finally {
       await fmp.close();
@@ -230,7 +230,7 @@ describe('mqs etl with faults, 429s and truncating caps', () => {
     expect(stats.rateLimited).toBeGreaterThan(0);
     // With 2 attempts and a quarter of the calls answered 503, some windows fail for good and are listed.
     expect(first.failed.length).toBeGreaterThan(0);
-    expect(first.failed[0]).toMatchObject({ dataset: 'intraday', interval: '1min' });
+    expect(first.failed[0]).toMatchObject({ dataset: 'bars', interval: '1min' });
 
     sim.configure({
       faults: {

@@ -3,8 +3,8 @@
  * an ETA. On a terminal one status line is redrawn in place; otherwise a log line now and then.
  */
 import type { Clock } from '../core/clock.ts';
+import { formatDuration, formatInt } from '../core/human-numbers.ts';
 import type { Logger } from '../core/log.ts';
-import { formatDuration, formatInt } from './format-table.ts';
 import type { Dataset } from './plan.ts';
 import type { WindowEvent } from './run-windows.ts';
 

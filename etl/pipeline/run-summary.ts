@@ -1,7 +1,9 @@
-/** The end-of-run report: per dataset, windows loaded / empty / failed, rows, requests; totals and failures. */
+/**
+ * What a run did, as data: per dataset, windows loaded / empty / failed, rows, requests; totals and failures
+ * (`mqs etl` prints it with scripts/terminal/etl-report.ts, or as JSON).
+ */
 import { errorMessage } from '../core/errors.ts';
-import { formatDuration, formatInt, formatTable } from './format-table.ts';
-import { describeSource, type LoadSource } from './load-source.ts';
+import type { LoadSource } from './load-source.ts';
 import type { Dataset, PlannedWindow } from './plan.ts';
 import type { ClientCounters, RunProgress } from './run-progress.ts';
 
@@ -93,37 +95,4 @@ export function buildSummary(input: {
         ? undefined
         : String((input.stoppedBy as { kind?: unknown }).kind ?? 'aborted'),
   };
-}
-
-export function formatSummary(s: EtlSummary): string {
-  const table = formatTable(
-    ['dataset', 'loaded', 'empty', 'failed', 'skipped', 'rows', 'fetches'],
-    s.datasets.map((d) => [
-      d.dataset,
-      d.windows_loaded,
-      d.windows_empty,
-      d.windows_failed,
-      d.windows_skipped,
-      d.rows,
-      d.fetches,
-    ]),
-  );
-  const lines = [
-    s.datasets.length === 0 ? 'nothing to fetch: the warehouse is current for these symbols' : table,
-    `${formatInt(s.rows)} rows, ${formatInt(s.requests)} requests (${s.retries} retries, ${s.http_429} answered 429) in ${formatDuration(s.duration_s)}${s.load_id === undefined ? '' : `, load ${s.load_id}`}`,
-  ];
-  lines.push(
-    s.synthetic
-      ? `SYNTHETIC DATA: loaded from ${describeSource(s.source)}, not from FMP; set FMP_API_KEY and FMP_BASE_URL for market data`
-      : `source: ${describeSource(s.source)}`,
-  );
-  if (s.stopped_by) lines.push(`stopped early: ${s.stopped_by}`);
-  if (s.failed.length > 0) {
-    lines.push(`${s.failed.length} window(s) failed; the next run retries them first:`);
-    for (const f of s.failed.slice(0, 50)) {
-      lines.push(`  ${f.dataset} ${f.symbol} ${f.interval} ${f.from}..${f.to}: ${f.error}`);
-    }
-    if (s.failed.length > 50) lines.push(`  … and ${s.failed.length - 50} more (mqs status lists them)`);
-  }
-  return `${lines.join('\n')}\n`;
 }

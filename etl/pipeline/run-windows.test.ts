@@ -6,7 +6,7 @@ import { type FetchOutcome, runWindows, type WindowEvent } from './run-windows.t
 function windows(symbols: string[], perSymbol: number): PlannedWindow[] {
   return symbols.flatMap((symbol) =>
     Array.from({ length: perSymbol }, (_, i) => ({
-      dataset: 'intraday' as const,
+      dataset: 'bars' as const,
       symbol,
       interval: '1min' as const,
       from: `2024-03-0${i + 1}`,

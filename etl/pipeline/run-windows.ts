@@ -129,7 +129,7 @@ export async function runWindows<P>(options: RunWindowsOptions<P>): Promise<RunW
   const skipReason = (w: PlannedWindow): string | undefined => {
     if (skippedSymbols.has(w.symbol)) return `symbol ${w.symbol} is not available on this plan`;
     if (disabled.has(seriesKey(w)))
-      return `endpoint for ${w.dataset} ${w.interval} is not available on this plan`;
+      return `endpoint for ${w.dataset}${w.interval ? ` ${w.interval}` : ''} is not available on this plan`;
     return undefined;
   };
 

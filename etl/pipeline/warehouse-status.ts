@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { listValue } from '@duckdb/node-api';
 import type { Clock } from '../core/clock.ts';
 import { LockedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -12,8 +13,6 @@ import { acquireWriterLock } from '../core/writer-lock.ts';
 import { EtlLedger } from '../load/etl-ledger.ts';
 import { openWarehouseReader } from '../publish/warehouse-reader.ts';
 import { ETL_DB_FILE } from '../publish/warehouse-writer.ts';
-import { formatTable } from './format-table.ts';
-import { describeSource } from './load-source.ts';
 
 export interface SeriesStatus {
   symbol: string;
@@ -84,11 +83,8 @@ export async function readWarehouseStatus(
   const reader = await openWarehouseReader(warehouseDir);
   let series: SeriesStatus[];
   try {
-    // why: symbols reach here normalised (letters, digits, ^ . -), so they are safe as SQL literals.
-    const filter =
-      deps.symbols && deps.symbols.length > 0
-        ? `where symbol in (${deps.symbols.map((x) => `'${x.replaceAll("'", "''")}'`).join(', ')})`
-        : '';
+    const only = deps.symbols && deps.symbols.length > 0 ? deps.symbols : undefined;
+    const filter = only ? 'where list_contains($symbols, symbol)' : '';
     const result = await reader.query(
       `with spans as (
          select symbol, interval, min(bar_start_at) as first_bar_at, max(bar_start_at) as last_bar_at
@@ -104,6 +100,7 @@ export async function readWarehouseStatus(
               coalesce(expected, 0) as expected, coalesce(present, 0) as present, coalesce(short, 0) as short
        from spans left join cov using (symbol, interval)
        order by spans.symbol, spans.interval`,
+      only ? { symbols: listValue([...only]) } : undefined,
     );
     series = result.getRowObjectsJS().map((r) => ({
       symbol: String(r.symbol),
@@ -191,64 +188,4 @@ export async function readWarehouseStatus(
   } finally {
     lock.release();
   }
-}
-
-export function formatStatus(status: WarehouseStatus): string {
-  const out: string[] = [];
-  if (status.series.length === 0) out.push('no intraday bars in the lake yet (run mqs etl)');
-  else
-    out.push(
-      formatTable(
-        [
-          'symbol',
-          'interval',
-          'first bar (UTC)',
-          'last bar (UTC)',
-          'sessions',
-          'expected',
-          'short',
-          'failed windows',
-        ],
-        status.series.map((s) => [
-          s.symbol,
-          s.interval,
-          s.first_bar_at,
-          s.last_bar_at,
-          s.sessions_present,
-          s.sessions_expected,
-          s.sessions_short,
-          s.failed_windows,
-        ]),
-      ),
-    );
-  for (const source of status.sources) out.push(`\ndata source: ${describeSource(source)}`);
-  if (status.etl_running)
-    out.push(`\nan ETL is running, so failed windows and runs are not shown: ${status.etl_running}`);
-  if (status.read_only) out.push(`\n${status.read_only}`);
-  if (status.failed_windows.length > 0) {
-    out.push(`\n${status.failed_windows.length} failed window(s); the next mqs etl retries them first:`);
-    for (const f of status.failed_windows.slice(0, 30))
-      out.push(
-        `  ${f.dataset} ${f.symbol} ${f.interval} ${f.from}..${f.to} (attempts ${f.attempts}): ${f.error ?? ''}`,
-      );
-  }
-  if (status.runs.length > 0) {
-    out.push('\nlast runs:');
-    out.push(
-      formatTable(
-        ['load', 'command', 'started (UTC)', 'finished (UTC)', 'status', 'rows', 'failed', 'source'],
-        status.runs.map((r) => [
-          r.load_id,
-          r.command,
-          r.started_at,
-          r.finished_at ?? '-',
-          r.status,
-          r.rows ?? '-',
-          r.failed ?? '-',
-          r.source ?? '-',
-        ]),
-      ),
-    );
-  }
-  return `${out.join('\n')}\n`;
 }

@@ -12,7 +12,8 @@
  *   one new file (a window committed again with fewer bars loses the bars that vanished);
  * - a partition with more than MAX_FILES_PER_PARTITION files is compacted into one sorted file.
  */
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBAppender, type DuckDBConnection, listValue } from '@duckdb/node-api';
+import { sqlString } from '../core/sql-literals.ts';
 import { addDays, type IsoDate } from '../core/time.ts';
 import type { FmpDividend, FmpEodBar, FmpSplit } from '../extract/fmp-types.ts';
 import type { WindowKey } from '../load/etl-ledger.ts';
@@ -21,7 +22,7 @@ import type { BarBatch } from '../transform/bar-batch-schema.ts';
 import type { IntradayWindow, QuarantinedBar } from '../transform/transform-intraday.ts';
 import type { LakeFile, ManifestWindowState } from './lake-manifest.ts';
 import { type LakeSource, lakeSource } from './lake-sources.ts';
-import { type LakeTransaction, sqlString } from './lake-transaction.ts';
+import type { LakeTransaction } from './lake-transaction.ts';
 import {
   appendDividendRows,
   appendEodRows,
@@ -285,12 +286,12 @@ export class EtlStage {
     } finally {
       appender.closeSync();
     }
-    const list = candidates.map((f) => sqlString(tx.absolutePath(f))).join(', ');
     const hit = new Set(
       (
         await this.connection.runAndReadAll(
-          `select distinct f.filename from read_parquet([${list}], filename = true, hive_partitioning = false) f
+          `select distinct f.filename from read_parquet($files, filename = true, hive_partitioning = false) f
            join replaced_ranges r on r.symbol = f.symbol and f.${dateColumn} between r.from_date and r.to_date`,
+          { files: listValue(candidates.map((f) => tx.absolutePath(f))) },
         )
       )
         .getRowsJS()

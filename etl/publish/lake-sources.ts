@@ -5,6 +5,7 @@
  * (an empty lake still has every view). Other writers (the trading books) add their datasets here.
  */
 import path from 'node:path';
+import { sqlString, sqlStringList } from '../core/sql-literals.ts';
 
 /** Which manifest lists a dataset's files: the ETL's (`lake/`) or the trading books' (`lake/books/`). */
 export type LakeRoot = 'etl' | 'books';
@@ -189,8 +190,6 @@ export const LAKE_SOURCES: LakeSource[] = [
   },
 ];
 
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 export function lakeSource(name: string): LakeSource {
   const source = LAKE_SOURCES.find((s) => s.name === name);
   if (!source) throw new Error(`unknown lake source '${name}' (see etl/publish/lake-sources.ts)`);
@@ -224,7 +223,7 @@ export function sourceRelationSql(source: LakeSource, files: readonly RelationFi
       ? 'hive_partitioning = false'
       : `hive_partitioning = true, hive_types = {${source.hiveColumns.map((c) => `'${c}': VARCHAR`).join(', ')}}`;
   const read = (list: readonly RelationFile[]) =>
-    `read_parquet([${list.map((f) => sqlString(f.path)).join(', ')}], ${hive})`;
+    `read_parquet(${sqlStringList(list.map((f) => f.path))}, ${hive})`;
   const column = source.pruneColumn;
   const partitions = new Map<string, RelationFile[]>();
   for (const file of files) partitions.set(file.partition, [...(partitions.get(file.partition) ?? []), file]);

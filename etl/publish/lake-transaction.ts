@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlStringList } from '../core/sql-literals.ts';
 import {
   type LakeFile,
   type LakeManifest,
@@ -28,8 +29,6 @@ import type { LakeSource } from './lake-sources.ts';
 // the simulator's 1-minute data against 18.2 at 4096). Both: docs/performance.md#lake-files.
 export const PARQUET_OPTIONS =
   'format parquet, compression zstd, row_group_size 32768, dictionary_size_limit 16384, parquet_version v2';
-
-export const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 interface CopyStatsRow {
   count: bigint | number;
@@ -104,7 +103,8 @@ export class LakeTransaction {
     const ordered = options.sort ? ` order by ${source.sortKeys.join(', ')}` : '';
     const copyOptions = options.copyOptions ? `, ${options.copyOptions}` : '';
     const reader = await this.connection.runAndReadAll(
-      `copy (select ${columns} from (${query})${ordered}) to ${sqlString(file)} (${PARQUET_OPTIONS}, return_stats${copyOptions})`,
+      `copy (select ${columns} from (${query})${ordered}) to $file (${PARQUET_OPTIONS}, return_stats${copyOptions})`,
+      { file },
     );
     const stats = reader.getRowObjectsJS()[0] as unknown as CopyStatsRow;
     const rows = Number(stats.count);
@@ -170,8 +170,8 @@ export class LakeTransaction {
 
   /** `read_parquet` over some of the root's files (their stored columns; no hive columns). */
   readFilesSql(files: readonly LakeFile[]): string {
-    const list = files.map((f) => sqlString(this.absolutePath(f))).join(', ');
-    return `select * from read_parquet([${list}], hive_partitioning = false)`;
+    const list = sqlStringList(files.map((f) => this.absolutePath(f)));
+    return `select * from read_parquet(${list}, hive_partitioning = false)`;
   }
 
   /** Publishes the next snapshot: the working set, the properties and the ledger changes it carries. */

@@ -32,7 +32,9 @@ beforeAll(async () => {
       const commits = ['AAPL', 'MSFT', 'NVDA'].flatMap((symbol) =>
         windows.map((w) => {
           const window = { symbol, interval: '1min' as const, ...w };
-          return transformIntraday(window, fixtureIntradayColumns(symbol, '1min', w.from, w.to, 0), { loadId });
+          return transformIntraday(window, fixtureIntradayColumns(symbol, '1min', w.from, w.to, 0), {
+            loadId,
+          });
         }),
       );
       await writer.commitIntraday(commits, loadId);
@@ -64,7 +66,9 @@ describe('reads prune through the manifest', () => {
       expect(filesRead(plan)).toBe(inMarch.length);
 
       const sessionQuery = `select count(*) from bars where session_date = date '2024-04-02'`;
-      const sessionPlan = (await reader.query(`explain analyze ${sessionQuery}`)).getRowsJS()[0]![1] as string;
+      const sessionPlan = (
+        await reader.query(`explain analyze ${sessionQuery}`)
+      ).getRowsJS()[0]![1] as string;
       expect(filesRead(sessionPlan)).toBe(files.filter((f) => f.partition.endsWith('2024-04')).length);
 
       // The guarded branches return exactly what one read of every file returns, per month and symbol.

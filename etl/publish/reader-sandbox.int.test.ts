@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.ts';
+import { loadConfig } from '../core/config.ts';
 import { silentLogger } from '../core/log.ts';
 import { appendAuditEntry } from '../ops/audit-log.ts';
 import { authorize } from '../ops/authorize.ts';
@@ -57,7 +58,11 @@ beforeAll(async () => {
   appendAuditEntry(dir, { at: '2024-07-01T00:00:00.000Z', who: 'ada', action: 'members add', outcome: 'ok' });
   // the member is a viewer, as the probe's was
   const who = await authorize(
-    { config: { warehouseDir: dir, memberToken: viewerToken }, clock: systemClock },
+    {
+      config: loadConfig({ WAREHOUSE_DIR: dir, MEMBER_AUTH_TOKEN: viewerToken }),
+      log: silentLogger(),
+      clock: systemClock,
+    },
     'viewer',
     'sql',
   );

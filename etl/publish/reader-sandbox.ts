@@ -27,6 +27,7 @@ import {
   StatementType,
 } from '@duckdb/node-api';
 import { UsageError } from '../core/errors.ts';
+import { sqlStringList } from '../core/sql-literals.ts';
 
 export interface ReaderSandbox {
   /** Files the connection may read (absolute), e.g. the Parquet files of a manifest. */
@@ -34,9 +35,6 @@ export interface ReaderSandbox {
   /** Folders the connection may read below (absolute), e.g. `WAREHOUSE_DIR/lake`. */
   allowedDirectories: string[];
 }
-
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
-const sqlList = (items: string[]) => `[${items.map(sqlString).join(', ')}]`;
 
 /**
  * Locks `connection`'s database down to reading the given files and folders. Call it after the views are
@@ -56,8 +54,8 @@ export async function sandboxConnection(connection: DuckDBConnection, sandbox: R
     'set autoinstall_known_extensions = false',
     'set autoload_known_extensions = false',
     // why: the allow-lists must be set while external access is still on; DuckDB refuses to change them after.
-    `set allowed_directories = ${sqlList(directories)}`,
-    `set allowed_paths = ${sqlList(paths)}`,
+    `set allowed_directories = ${sqlStringList(directories)}`,
+    `set allowed_paths = ${sqlStringList(paths)}`,
     'set enable_external_access = false',
     'set lock_configuration = true',
   ];

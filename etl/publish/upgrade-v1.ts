@@ -13,11 +13,12 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
+import { sqlIdentifier, sqlString } from '../core/sql-literals.ts';
 import { acquireWriterLock } from '../core/writer-lock.ts';
 import { holdsV1Tables } from '../load/etl-ledger.ts';
 import { emptyManifest, type LakeFile, readManifest } from './lake-manifest.ts';
 import { LAKE_SOURCES, type LakeSource, lakeRootOf, lakeSource } from './lake-sources.ts';
-import { LakeTransaction, sqlString } from './lake-transaction.ts';
+import { LakeTransaction } from './lake-transaction.ts';
 import { refreshSessionsFile } from './sessions-file.ts';
 
 const V1_FILE = 'data_0.parquet';
@@ -34,7 +35,8 @@ async function adoptFile(
   const stats = source.statsColumns.flatMap((c) => [`min(${c})::varchar`, `max(${c})::varchar`]);
   const row = (
     await connection.runAndReadAll(
-      `select count(*)${stats.map((s) => `, ${s}`).join('')} from read_parquet(${sqlString(file)}, hive_partitioning = false)`,
+      `select count(*)${stats.map((s) => `, ${s}`).join('')} from read_parquet($file, hive_partitioning = false)`,
+      { file },
     )
   ).getRowsJS()[0]!;
   const min: Record<string, string> = {};
@@ -162,8 +164,9 @@ export async function compactDuckDbFile(dbFile: string): Promise<{ before: numbe
   const connection = await instance.connect();
   try {
     const name = String((await connection.runAndReadAll('select current_database()')).getRowsJS()[0]![0]);
+    // why literals: ATTACH and COPY FROM DATABASE take no parameters.
     await connection.run(`attach ${sqlString(temp)} as mqs_compacted`);
-    await connection.run(`copy from database "${name.replaceAll('"', '""')}" to mqs_compacted`);
+    await connection.run(`copy from database ${sqlIdentifier(name)} to mqs_compacted`);
     await connection.run('detach mqs_compacted');
   } finally {
     connection.closeSync();

@@ -184,7 +184,7 @@ class Writer implements WarehouseWriter {
       byKey.set(windowKeyOf(p), {
         dataset: p.dataset as WindowState['dataset'],
         symbol: p.symbol,
-        interval: p.interval,
+        interval: p.interval as WindowState['interval'],
         from: p.from,
         to: p.to,
         status: p.status,

@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { sqlString, sqlStringList } from '../../etl/core/sql-literals.ts';
 import { lakeSource } from '../../etl/publish/lake-sources.ts';
 import { PARQUET_OPTIONS } from '../../etl/publish/lake-transaction.ts';
 import { openWarehouseReader } from '../../etl/publish/warehouse-reader.ts';
@@ -37,8 +38,6 @@ const INTERVAL_SECONDS: Record<string, number> = {
   '1hour': 3600,
   '4hour': 14400,
 };
-
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 export interface ManifestFile {
   path: string;
@@ -84,7 +83,7 @@ export async function stageBodies(
      from (
        select split_part(parse_filename(filename, true), '__', 1) as symbol,
               strptime(date, '%Y-%m-%d %H:%M:%S') as wall, open, high, low, close, volume
-       from read_json([${files.map(sqlString).join(', ')}], format = 'array', filename = true,
+       from read_json(${sqlStringList(files)}, format = 'array', filename = true,
          compression = 'auto_detect',
          columns = {date: 'VARCHAR', open: 'DOUBLE', low: 'DOUBLE', high: 'DOUBLE', close: 'DOUBLE', volume: 'BIGINT'})
      )
@@ -125,7 +124,7 @@ export async function publishReferenceLake(
     const stored = [...kept.values()].filter((f) => f.path.startsWith(dir));
     const storedRelation =
       stored.length > 0
-        ? `read_parquet([${stored.map((f) => sqlString(path.join(lakeDir, f.path))).join(', ')}])`
+        ? `read_parquet(${sqlStringList(stored.map((f) => path.join(lakeDir, f.path)))})`
         : `(select ${COLUMNS.map(([c, t]) => `null::${t} as ${c}`).join(', ')} limit 0)`;
     const staged = `select ${COLUMN_LIST} from ref_stage
       where interval = ${sqlString(interval)} and session_date >= date '${month}-01'
@@ -196,7 +195,7 @@ export async function checkSameBars(warehouseDir: string, refLakeDir: string): P
   const manifest = JSON.parse(fs.readFileSync(path.join(refLakeDir, 'manifest.json'), 'utf8')) as {
     files: { path: string; rows: number }[];
   };
-  const files = manifest.files.map((f) => `'${path.join(refLakeDir, f.path)}'`).join(', ');
+  const files = sqlStringList(manifest.files.map((f) => path.join(refLakeDir, f.path)));
   const sum = (relation: string) =>
     `select count(*)::varchar || ' ' || coalesce(sum(hash(symbol, bar_start_at, epoch(bar_end_at) - epoch(bar_start_at),
        session_date, open, high, low, close, volume)), 0)::varchar from ${relation}`;
@@ -214,7 +213,7 @@ export async function checkSameBars(warehouseDir: string, refLakeDir: string): P
     await connection.run("set TimeZone = 'UTC'");
     const ref = (
       await connection.runAndReadAll(
-        sum(`(select *, bar_start_at + to_seconds(bar_seconds) as bar_end_at from read_parquet([${files}]))`),
+        sum(`(select *, bar_start_at + to_seconds(bar_seconds) as bar_end_at from read_parquet(${files}))`),
       )
     ).getRowsJS()[0]![0];
     const manifestRows = manifest.files.reduce((a, f) => a + f.rows, 0);

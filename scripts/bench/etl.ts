@@ -54,7 +54,7 @@ function etlOptions(
   return {
     symbols,
     intervals: [interval],
-    datasets: ['intraday'],
+    datasets: ['bars'],
     from,
     to,
     concurrency,

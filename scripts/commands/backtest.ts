@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { createContext } from '../context.ts';
+import type { ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   portfolio: string;
   from: string;
   to: string;
@@ -11,7 +11,7 @@ interface Args {
   json?: boolean;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'backtest',
   describe:
     'backtest a portfolio over the warehouse history and write an HTML report (WAREHOUSE_DIR/reports/)',
@@ -46,7 +46,7 @@ const command: CommandModule<object, Args> = {
       })
       .option('json', { type: 'boolean', describe: 'print the metrics and report path as JSON' }),
   handler: async (args) => {
-    const context = createContext();
+    const context = args.context();
     const { config, log } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'backtest');

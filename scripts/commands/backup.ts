@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, WorkFailedError } from '../../etl/core/errors.ts';
-import { createContext } from '../context.ts';
+import type { ContextArgs } from '../context.ts';
 
-interface CreateArgs {
+interface CreateArgs extends ContextArgs {
   to?: string;
   wait?: number;
   json?: boolean;
 }
-interface ListArgs {
+interface ListArgs extends ContextArgs {
   dir?: string;
   json?: boolean;
 }
@@ -36,7 +36,7 @@ function refuseBackupFlags(args: object, subcommand: string): void {
       );
 }
 
-const list: CommandModule<object, ListArgs> = {
+const list: CommandModule<ContextArgs, ListArgs> = {
   command: 'list',
   describe: 'list the snapshots (admin)',
   builder: (y) =>
@@ -48,7 +48,7 @@ const list: CommandModule<object, ListArgs> = {
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
     refuseBackupFlags(args, 'list');
-    const ctx = createContext();
+    const ctx = args.context();
     const { authorize } = await import('../../etl/ops/authorize.ts');
     const { listBackups } = await import('../../etl/ops/list-backups.ts');
     await authorize(ctx, 'admin', 'backup list');
@@ -66,7 +66,7 @@ const list: CommandModule<object, ListArgs> = {
   },
 };
 
-const verify: CommandModule<object, VerifyArgs> = {
+const verify: CommandModule<ContextArgs, VerifyArgs> = {
   command: 'verify [id]',
   describe: 'recheck a snapshot (every snapshot without ID) against its manifest: sizes and SHA-256 (admin)',
   builder: (y) =>
@@ -79,7 +79,7 @@ const verify: CommandModule<object, VerifyArgs> = {
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
     refuseBackupFlags(args, 'verify');
-    const ctx = createContext({ logFileName: 'backup.log' });
+    const ctx = args.context();
     const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { listBackups } = await import('../../etl/ops/list-backups.ts');
     const { verifyBackup } = await import('../../etl/ops/verify-backup.ts');
@@ -128,10 +128,10 @@ function print(
   }
 }
 
-const command: CommandModule<object, CreateArgs> = {
+const command: CommandModule<ContextArgs, CreateArgs> = {
   command: 'backup',
   describe: 'snapshot every store and the lake with a checksummed manifest, then apply retention (admin)',
-  builder: (y: Argv) =>
+  builder: (y: Argv<ContextArgs>) =>
     y
       .command(list)
       .command(verify)
@@ -156,7 +156,7 @@ const command: CommandModule<object, CreateArgs> = {
       );
     if (args.wait !== undefined && (!Number.isFinite(args.wait) || args.wait < 0))
       throw new UsageError(`--wait ${args.wait} is not a number of seconds ≥ 0`);
-    const ctx = createContext({ logFileName: 'backup.log' });
+    const ctx = args.context();
     const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { createBackup } = await import('../../etl/ops/create-backup.ts');
     const backupsDir = args.to ? path.resolve(args.to) : undefined;

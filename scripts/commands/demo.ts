@@ -1,19 +1,18 @@
 import type { CommandModule } from 'yargs';
+import type { ContextArgs } from '../context.ts';
 
 /** The portfolio the demo backtests over the bars it just loaded. */
 const DEMO_PORTFOLIO = 'momentum';
 
-const command: CommandModule = {
+const command: CommandModule<ContextArgs, ContextArgs> = {
   command: 'demo',
   describe:
     'the main job end to end on the built-in FMP simulator: ETL of sample tickers, rows from the marts, a backtest',
-  handler: async () => {
-    const { createContext } = await import('../context.ts');
-    // why: the demo prints its own story; log lines below warn would bury it unless LOG_LEVEL asks for them.
-    const context = createContext({ logFileName: 'demo.log', defaultLogLevel: 'warn' });
+  handler: async (args) => {
+    const context = args.context();
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'demo');
-    const { runDemo } = await import('../../etl/pipeline/run-demo.ts');
+    const { runDemo } = await import('../terminal/run-demo.ts');
     const out = (text: string) => process.stdout.write(text);
     const loaded = await runDemo(context, out);
     const { runBacktest } = await import('../../portfolios/run-backtest.ts');

@@ -1,14 +1,15 @@
 import type { CommandModule } from 'yargs';
 import type { EtlArgs } from '../../etl/pipeline/etl-options.ts';
+import type { ContextArgs } from '../context.ts';
 import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
-interface Args extends Omit<EtlArgs, 'concurrency'> {
+interface Args extends Omit<EtlArgs, 'concurrency'>, ContextArgs {
   mode?: string;
   concurrency?: string;
   lockWait?: string;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'etl [mode]',
   describe:
     'fetch FMP bars into the warehouse: backfill and incremental runs (default), or `realtime` polling during market hours',
@@ -38,7 +39,8 @@ const command: CommandModule<object, Args> = {
       .option('datasets', {
         type: 'string',
         array: true,
-        describe: 'intraday, daily, splits, dividends (default all)',
+        describe:
+          'bars, eod_bars, splits, dividends (default all; intraday and daily still name bars and eod_bars)',
       })
       .option('concurrency', numberOption('requests in flight (default FMP_CONCURRENCY)'))
       .option('extended', {
@@ -71,15 +73,18 @@ const command: CommandModule<object, Args> = {
       { min: 0, what: 'a number of seconds', example: 30 },
       30,
     );
-    const { createContext } = await import('../context.ts');
-    const context = createContext({ logFileName: 'etl.log' });
+    const context = args.context();
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', args.mode === 'realtime' ? 'etl realtime' : 'etl');
-    const { runEtlCommand, runRealtimeCommand } = await import('../../etl/pipeline/etl-command.ts');
     const lockWaitMs = lockWaitS * 1000;
     const etlArgs = { ...args, concurrency };
-    if (args.mode === 'realtime') await runRealtimeCommand(etlArgs, context, { lockWaitMs });
-    else await runEtlCommand(etlArgs, context, { lockWaitMs });
+    if (args.mode === 'realtime') {
+      const { runRealtimeEtl } = await import('../terminal/realtime-command.ts');
+      await runRealtimeEtl(etlArgs, context, { lockWaitMs });
+    } else {
+      const { runEtlCommand } = await import('../terminal/etl-command.ts');
+      await runEtlCommand(etlArgs, context, { lockWaitMs });
+    }
   },
 };
 

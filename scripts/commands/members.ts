@@ -1,19 +1,19 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../etl/core/errors.ts';
 import { isIsoDate } from '../../etl/core/time.ts';
-import { createContext } from '../context.ts';
+import type { ContextArgs } from '../context.ts';
 
-interface NameArgs {
+interface NameArgs extends ContextArgs {
   name: string;
 }
 interface AddArgs extends NameArgs {
   role: string;
 }
-interface ListArgs {
+interface ListArgs extends ContextArgs {
   json?: boolean;
   all?: boolean;
 }
-interface AuditArgs {
+interface AuditArgs extends ContextArgs {
   since?: string;
   limit?: number;
   json?: boolean;
@@ -42,7 +42,7 @@ function printToken(name: string, token: string): void {
   );
 }
 
-const add: CommandModule<object, AddArgs> = {
+const add: CommandModule<ContextArgs, AddArgs> = {
   command: 'add <name>',
   describe: 'add a member and print their token once (admin; the first admin needs no token)',
   builder: (y) =>
@@ -60,7 +60,7 @@ const add: CommandModule<object, AddArgs> = {
           'viewer reads; analyst runs the ETL and backtests; trader trades; admin backs up, restores, manages members',
       }),
   handler: async (args) => {
-    const ctx = createContext({ logFileName: 'members.log' });
+    const ctx = args.context();
     requireName(args.name, 'add');
     const { runAuthorized, openMemberStore, parseRole } = await ops();
     const role = parseRole(args.role);
@@ -79,13 +79,13 @@ const add: CommandModule<object, AddArgs> = {
   },
 };
 
-const rotate: CommandModule<object, NameArgs> = {
+const rotate: CommandModule<ContextArgs, NameArgs> = {
   command: 'rotate <name>',
   describe: "replace a member's token; the old one stops working at once (admin)",
   builder: (y) => y.positional('name', { type: 'string', demandOption: true }),
   handler: async (args) => {
     requireName(args.name, 'rotate');
-    const ctx = createContext({ logFileName: 'members.log' });
+    const ctx = args.context();
     const { runAuthorized, openMemberStore } = await ops();
     const { member, token } = await runAuthorized(ctx, 'admin', `members rotate ${args.name}`, (who) =>
       openMemberStore(ctx.config.warehouseDir, ctx.clock).rotate(args.name, who.name),
@@ -94,13 +94,13 @@ const rotate: CommandModule<object, NameArgs> = {
   },
 };
 
-const revoke: CommandModule<object, NameArgs> = {
+const revoke: CommandModule<ContextArgs, NameArgs> = {
   command: 'revoke <name>',
   describe: 'revoke a member; their token is refused from now on (admin)',
   builder: (y) => y.positional('name', { type: 'string', demandOption: true }),
   handler: async (args) => {
     requireName(args.name, 'revoke');
-    const ctx = createContext({ logFileName: 'members.log' });
+    const ctx = args.context();
     const { runAuthorized, openMemberStore } = await ops();
     const member = await runAuthorized(ctx, 'admin', `members revoke ${args.name}`, (who) =>
       openMemberStore(ctx.config.warehouseDir, ctx.clock).revoke(args.name, who.name),
@@ -109,7 +109,7 @@ const revoke: CommandModule<object, NameArgs> = {
   },
 };
 
-const list: CommandModule<object, ListArgs> = {
+const list: CommandModule<ContextArgs, ListArgs> = {
   command: 'list',
   describe: 'list members and roles (admin)',
   builder: (y) =>
@@ -117,7 +117,7 @@ const list: CommandModule<object, ListArgs> = {
       .option('all', { type: 'boolean', describe: 'include revoked members' })
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
-    const ctx = createContext();
+    const ctx = args.context();
     const { authorize, openMemberStore, summarize } = await ops();
     await authorize(ctx, 'admin', 'members list');
     const members = openMemberStore(ctx.config.warehouseDir, ctx.clock)
@@ -138,7 +138,7 @@ const list: CommandModule<object, ListArgs> = {
   },
 };
 
-const audit: CommandModule<object, AuditArgs> = {
+const audit: CommandModule<ContextArgs, AuditArgs> = {
   command: 'audit',
   describe: 'show the audit log: who did what, when, with what outcome (admin)',
   builder: (y) =>
@@ -151,7 +151,7 @@ const audit: CommandModule<object, AuditArgs> = {
       throw new UsageError(`--since ${JSON.stringify(args.since)} is not a date: use YYYY-MM-DD`);
     if (args.limit !== undefined && !(Number.isInteger(args.limit) && args.limit > 0))
       throw new UsageError(`--limit ${args.limit} is not a whole number above 0`);
-    const ctx = createContext();
+    const ctx = args.context();
     const { authorize, readAuditEntries } = await ops();
     await authorize(ctx, 'admin', 'members audit');
     const entries = readAuditEntries(ctx.config.warehouseDir, {
@@ -167,10 +167,10 @@ const audit: CommandModule<object, AuditArgs> = {
   },
 };
 
-const command: CommandModule = {
+const command: CommandModule<ContextArgs, ContextArgs> = {
   command: 'members',
   describe: 'members and access control: add, list, revoke, rotate, audit',
-  builder: (y: Argv) =>
+  builder: (y: Argv<ContextArgs>) =>
     y
       .command(add)
       .command(list)

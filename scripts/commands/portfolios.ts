@@ -1,15 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { WorkFailedError } from '../../etl/core/errors.ts';
-import { createContext } from '../context.ts';
+import type { AppContext, ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   action: string;
   capital?: number;
   json?: boolean;
 }
 
-async function list(json: boolean): Promise<void> {
-  const context = createContext();
+async function list(context: AppContext, json: boolean): Promise<void> {
   const { config } = context;
   const { authorize } = await import('../../etl/ops/authorize.ts');
   await authorize(context, 'viewer', 'portfolios list');
@@ -72,7 +71,7 @@ async function list(json: boolean): Promise<void> {
   }
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'portfolios <action>',
   describe:
     'list the portfolios with their state, or run them all on the paper broker at the latest closed bar',
@@ -85,8 +84,8 @@ const command: CommandModule<object, Args> = {
       })
       .option('json', { type: 'boolean', describe: 'print JSON' }),
   handler: async (args) => {
-    if (args.action === 'list') return list(args.json ?? false);
-    const context = createContext();
+    const context = args.context();
+    if (args.action === 'list') return list(context, args.json ?? false);
     const { config, log, clock } = context;
     const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { runPortfolios } = await import('../../portfolios/portfolio-manager.ts');

@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { UsageError, WorkFailedError } from '../../etl/core/errors.ts';
 import { isIsoDate } from '../../etl/core/time.ts';
-import { createContext } from '../context.ts';
+import type { ContextArgs } from '../context.ts';
 import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   since?: string;
   json?: boolean;
   'jump-threshold'?: number;
@@ -12,7 +12,7 @@ interface Args {
   sample?: string;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'quality',
   describe:
     'data-quality checks on the warehouse (sql/tests/): gaps against the calendar, duplicates, OHLC, prices, unexplained jumps, stale symbols; exit 1 when one fails (viewer)',
@@ -36,7 +36,7 @@ const command: CommandModule<object, Args> = {
     const sampleRows = optionalNumberFlag('sample', args.sample, rows, 20);
     if (args.since !== undefined && !isIsoDate(args.since))
       throw new UsageError(`--since ${JSON.stringify(args.since)} is not a date: use YYYY-MM-DD`);
-    const ctx = createContext();
+    const ctx = args.context();
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(ctx, 'viewer', 'quality');
     const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../etl/core/errors.ts';
-import { createContext } from '../context.ts';
+import type { ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   id: string;
   from?: string;
   members?: boolean;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'restore <id>',
   describe: 'put a verified snapshot back, atomically; refuses while a writer runs (admin)',
   builder: (y) =>
@@ -27,7 +27,7 @@ const command: CommandModule<object, Args> = {
   handler: async (args) => {
     if (!args.id)
       throw new UsageError('name the snapshot to restore: mqs restore ID (mqs backup list shows them)');
-    const ctx = createContext({ logFileName: 'restore.log' });
+    const ctx = args.context();
     const { runAuthorized } = await import('../../etl/ops/authorize.ts');
     const { restoreBackup } = await import('../../etl/ops/restore-backup.ts');
     const result = await runAuthorized(

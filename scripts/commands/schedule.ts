@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
+import type { ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   tickersFile?: string;
   interval?: string[];
   datasets?: string[];
@@ -9,7 +10,7 @@ interface Args {
   once?: boolean;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'schedule',
   describe:
     'run the incremental ETL nightly on ETL_SCHEDULE_CRON (New York time, trading sessions only, one run at a time)',
@@ -24,7 +25,8 @@ const command: CommandModule<object, Args> = {
       .option('datasets', {
         type: 'string',
         array: true,
-        describe: 'intraday, daily, splits, dividends (default all)',
+        describe:
+          'bars, eod_bars, splits, dividends (default all; intraday and daily still name bars and eod_bars)',
       })
       .option('now', {
         type: 'boolean',
@@ -42,8 +44,7 @@ const command: CommandModule<object, Args> = {
         'stay in the foreground and run after every session',
       ),
   handler: async (args) => {
-    const { createContext } = await import('../context.ts');
-    const context = createContext({ logFileName: 'schedule.log' });
+    const context = args.context();
     const { config, log, clock } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'analyst', 'schedule');
@@ -53,7 +54,7 @@ const command: CommandModule<object, Args> = {
     const { etlThenBackup, parseSchedule, runNightlySchedule } = await import(
       '../../etl/pipeline/nightly-schedule.ts'
     );
-    const { spawnEtl } = await import('../../etl/pipeline/spawn-etl.ts');
+    const { spawnEtl } = await import('../terminal/spawn-etl.ts');
     readSymbols({ tickersFile: args.tickersFile });
     parseSchedule(config.scheduleCron);
     const etlArgs: string[] = ['--tickers-file', String(args.tickersFile)];

@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { FMP_PLANS, type FmpPlan } from '../../etl/core/config.ts';
 import { UsageError } from '../../etl/core/errors.ts';
+import type { ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   port: number;
   host: string;
   'api-key': string;
@@ -31,7 +32,7 @@ const SHARES = [
   'limit-reach-200-share',
 ] as const;
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'sim',
   describe: "serve the FMP-compatible simulator (FMP's /stable API on synthetic, seeded data) until Ctrl-C",
   builder: (y) =>
@@ -110,9 +111,8 @@ const command: CommandModule<object, Args> = {
       const share = args[name];
       if (!(share >= 0 && share <= 1)) throw new UsageError(`--${name} ${share}: use a share from 0 to 1`);
     }
-    const { createContext } = await import('../context.ts');
     const { startSimulator } = await import('../../etl/sim/simulator.ts');
-    const { log, clock } = createContext();
+    const { log, clock } = args.context();
     const sim = await startSimulator({
       clock,
       host: args.host,

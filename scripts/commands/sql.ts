@@ -1,11 +1,12 @@
 import type { CommandModule } from 'yargs';
+import type { ContextArgs } from '../context.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   query?: string;
   json?: boolean;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'sql [query]',
   describe:
     'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
@@ -16,13 +17,12 @@ const command: CommandModule<object, Args> = {
       .example('$0 sql "select symbol, count(*) from bars group by all"', 'bars per symbol')
       .example('$0 sql "from coverage where actual_bars < expected_bars" --json', 'gaps as JSON'),
   handler: async (args) => {
-    const { createContext } = await import('../context.ts');
     const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
     const { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint } =
       await import('../../etl/publish/reader-sandbox.ts');
     const { UsageError } = await import('../../etl/core/errors.ts');
-    const { formatTable } = await import('../../etl/pipeline/format-table.ts');
-    const context = createContext();
+    const { formatTable } = await import('../terminal/format-table.ts');
+    const context = args.context();
     const { config } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'viewer', 'sql');

@@ -1,14 +1,15 @@
 import type { CommandModule } from 'yargs';
+import type { ContextArgs } from '../context.ts';
 import { numberOption, optionalNumberFlag } from '../number-option.ts';
 
-interface Args {
+interface Args extends ContextArgs {
   tickersFile?: string;
   tickers?: string[];
   runs?: string;
   json?: boolean;
 }
 
-const command: CommandModule<object, Args> = {
+const command: CommandModule<ContextArgs, Args> = {
   command: 'status',
   describe:
     'what the warehouse holds: per symbol and interval first/last bar, sessions present vs expected, failed windows, last runs',
@@ -25,13 +26,13 @@ const command: CommandModule<object, Args> = {
       { integer: true, min: 0, what: 'a count of runs', example: 5 },
       5,
     );
-    const { createContext } = await import('../context.ts');
-    const context = createContext();
+    const context = args.context();
     const { config, log, clock } = context;
     const { authorize } = await import('../../etl/ops/authorize.ts');
     await authorize(context, 'viewer', 'status');
     const { readSymbols } = await import('../../etl/pipeline/etl-options.ts');
-    const { formatStatus, readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
+    const { readWarehouseStatus } = await import('../../etl/pipeline/warehouse-status.ts');
+    const { formatStatus } = await import('../terminal/status-report.ts');
     const symbols = args.tickersFile || args.tickers ? readSymbols(args) : undefined;
     const status = await readWarehouseStatus(config.warehouseDir, { log, clock, symbols, runs });
     process.stdout.write(args.json ? `${JSON.stringify(status)}\n` : formatStatus(status));

@@ -1,18 +1,18 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { ContextArgs } from '../context.ts';
 
-interface ResetArgs {
+interface ResetArgs extends ContextArgs {
   yes?: boolean;
 }
 
-const reset: CommandModule<object, ResetArgs> = {
+const reset: CommandModule<ContextArgs, ResetArgs> = {
   command: 'reset',
   describe:
     "empty the warehouse's market data (bars, daily bars, splits, dividends, the loads ledger, the lake and catalog) so it can be loaded from another source; keeps books, reports, members, backups (admin)",
   builder: (y) =>
     y.option('yes', { type: 'boolean', describe: 'really delete (without it, list what would be deleted)' }),
   handler: async (args) => {
-    const { createContext } = await import('../context.ts');
-    const ctx = createContext({ logFileName: 'warehouse.log' });
+    const ctx = args.context();
     const { config, clock } = ctx;
     const { marketDataEntries, resetMarketData } = await import('../../etl/ops/reset-market-data.ts');
     const { UsageError } = await import('../../etl/core/errors.ts');
@@ -40,10 +40,10 @@ const reset: CommandModule<object, ResetArgs> = {
   },
 };
 
-const command: CommandModule = {
+const command: CommandModule<ContextArgs, ContextArgs> = {
   command: 'warehouse',
   describe: 'manage the warehouse itself: reset (empty its market data to load it from another source)',
-  builder: (y: Argv) => y.command(reset).demandCommand(1, 'name an action: reset'),
+  builder: (y: Argv<ContextArgs>) => y.command(reset).demandCommand(1, 'name an action: reset'),
   handler: () => undefined,
 };
 

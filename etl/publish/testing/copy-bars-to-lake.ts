@@ -7,10 +7,11 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { systemClock } from '../../core/clock.ts';
+import { sqlString } from '../../core/sql-literals.ts';
 import { writeCatalog } from '../catalog.ts';
 import { readManifest } from '../lake-manifest.ts';
 import { lakeRootOf, lakeSource } from '../lake-sources.ts';
-import { LakeTransaction, sqlString } from '../lake-transaction.ts';
+import { LakeTransaction } from '../lake-transaction.ts';
 import { refreshSessionsFile } from '../sessions-file.ts';
 import { lakeDirOf } from '../warehouse-snapshot.ts';
 

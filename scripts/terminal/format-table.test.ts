@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatTable } from './format-table.ts';
+import { formatTable } from './format-table.ts';
 
 describe('formatTable', () => {
   it('prints every number of a column with the same decimals, right-aligned with separators', () => {
@@ -45,13 +45,5 @@ describe('formatTable', () => {
     expect(lines).toHaveLength(300_002);
     expect(lines.slice(1, 3)).toEqual(['      1.5  x', '      1.0  x']);
     expect(lines.at(-1)).toBe('(300000 rows)');
-  });
-
-  it('formats durations', () => {
-    expect([formatDuration(42), formatDuration(185), formatDuration(7800)]).toEqual([
-      '42s',
-      '3m05s',
-      '2h10m',
-    ]);
   });
 });

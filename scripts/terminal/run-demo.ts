@@ -5,13 +5,12 @@
  */
 
 import path from 'node:path';
-import { lastCompletedSession } from '../core/calendar.ts';
-import { PROJECT_ROOT } from '../core/project-root.ts';
-import { addDays } from '../core/time.ts';
-import { resolveEtlOptions } from './etl-options.ts';
-import type { AppContextLike } from './fmp-connection.ts';
+import type { AppContext } from '../../etl/core/app-context.ts';
+import { lastCompletedSession } from '../../etl/core/calendar.ts';
+import { PROJECT_ROOT } from '../../etl/core/project-root.ts';
+import { addDays } from '../../etl/core/time.ts';
+import { resolveEtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { formatTable } from './format-table.ts';
-import { ETL_WRITER_MEMORY } from './run-etl.ts';
 
 export const DEMO_TICKERS_FILE = path.join(PROJECT_ROOT, 'scripts', 'demo-tickers.txt');
 
@@ -24,7 +23,7 @@ export interface DemoResult {
   to: string;
 }
 
-export async function runDemo(context: AppContextLike, out: (text: string) => void): Promise<DemoResult> {
+export async function runDemo(context: AppContext, out: (text: string) => void): Promise<DemoResult> {
   const { log, clock } = context;
   // why: the demo always runs on synthetic data, whatever FMP settings the environment holds.
   const config = { ...context.config, fmpApiKey: undefined, fmpBaseUrl: undefined, rateLimitPerMin: 3000 };
@@ -36,35 +35,23 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     `ETL: ${options.symbols.length} sample tickers (${path.relative(process.cwd(), DEMO_TICKERS_FILE)}), 1-minute bars, EOD bars, splits and dividends, ${from}..${to}\n\n`,
   );
 
-  const { openWarehouseWriter } = await import('../publish/warehouse-writer.ts');
-  const { openFmpConnection } = await import('./fmp-connection.ts');
-  const { runEtl } = await import('./run-etl.ts');
-  const { formatSummary } = await import('./run-summary.ts');
-  const writer = await openWarehouseWriter({
-    warehouseDir: config.warehouseDir,
-    log,
-    clock,
-    command: 'mqs demo',
-    ...ETL_WRITER_MEMORY,
-  });
+  const { etlSourceOf, openFmpConnection } = await import('../../etl/pipeline/fmp-connection.ts');
+  const { openEtlWriter, runEtl } = await import('../../etl/pipeline/run-etl.ts');
+  const { formatSummary } = await import('./etl-report.ts');
+  const { STDERR_PROGRESS } = await import('./etl-command.ts');
+  const writer = await openEtlWriter({ config, log, clock }, { command: 'mqs demo' });
   try {
-    const { assertSameSource, loadSourceOf } = await import('./load-source.ts');
-    await assertSameSource(writer, loadSourceOf(config), config.warehouseDir);
     const fmp = await openFmpConnection(
       { config, log, clock },
       { simulatorReason: 'the demo always runs on the simulator' },
     );
     try {
       const summary = await runEtl(options, {
-        source: fmp.client,
-        counters: fmp.counters,
+        ...etlSourceOf(fmp),
         writer,
         log,
         clock,
-        concurrency: fmp.concurrency,
-        limitPerMin: fmp.limitPerMin,
-        loadSource: fmp.source,
-        progress: { tty: Boolean(process.stderr.isTTY), write: (t) => process.stderr.write(t) },
+        progress: STDERR_PROGRESS,
         args: { demo: true },
       });
       out(formatSummary(summary));
@@ -75,7 +62,7 @@ export async function runDemo(context: AppContextLike, out: (text: string) => vo
     writer.close();
   }
 
-  const { openWarehouseReader } = await import('../publish/warehouse-reader.ts');
+  const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
   const reader = await openWarehouseReader(config.warehouseDir);
   try {
     const daily = await reader.connection.runAndReadAll(

@@ -1,6 +1,4 @@
-/** Plain-text tables and durations for the terminal. */
-
-const int = new Intl.NumberFormat('en-US');
+/** Plain-text tables for the terminal, and a window's series as people read it. */
 
 /** Decimals a number needs to print as it is (at most 4). */
 function decimalsOf(value: number): number {
@@ -62,14 +60,7 @@ export function formatTable(
   return lines.join('\n');
 }
 
-/** 42s, 3m05s, 2h10m. */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-export function formatInt(n: number): string {
-  return int.format(n);
+/** `bars AAPL 1min`, `eod_bars AAPL`: a window's series as people read it (daily datasets have no interval). */
+export function seriesOf(w: { dataset: string; symbol: string; interval: string }): string {
+  return w.interval ? `${w.dataset} ${w.symbol} ${w.interval}` : `${w.dataset} ${w.symbol}`;
 }

@@ -1,7 +1,7 @@
 /** Runs `mqs etl` as a child process (the scheduler's unit of work): its own memory, its own exit code. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../core/project-root.ts';
+import { PROJECT_ROOT } from '../../etl/core/project-root.ts';
 
 const MQS = path.join(PROJECT_ROOT, 'scripts', 'mqs.mjs');
 
