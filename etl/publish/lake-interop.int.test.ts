@@ -3,38 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../core/clock.ts';
-import { silentLogger } from '../core/log.ts';
-import { fixtureIntradayColumns } from '../transform/testing/intraday-fixture.ts';
-import { transformIntraday } from '../transform/transform-intraday.ts';
 import { datasetPaths, readManifest } from './lake-manifest.ts';
+import { publishFixtureWindows } from './testing/publish-fixture-windows.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
-import { openWarehouseWriter } from './warehouse-writer.ts';
 
 let dir: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-interop-'));
-  const writer = await openWarehouseWriter({ warehouseDir: dir, log: silentLogger(), clock: systemClock });
-  try {
-    const loadId = await writer.beginLoad('interop');
-    // why: two snapshots, the second rewriting a week, so the manifest (not the folder) decides what is live.
-    for (const variant of [0, 1]) {
-      const commits = ['AAPL', 'MSFT', 'NVDA'].flatMap((symbol) =>
-        [
-          { from: '2024-02-26', to: '2024-03-01' },
-          { from: '2024-03-04', to: '2024-03-08' },
-        ].map((w) => {
-          const window = { symbol, interval: '1min' as const, ...w };
-          const columns = fixtureIntradayColumns(symbol, '1min', w.from, w.to, variant);
-          return transformIntraday(window, columns, { loadId });
-        }),
-      );
-      await writer.commitIntraday(commits, loadId);
-      await writer.publish();
-    }
-  } finally {
-    writer.close();
-  }
+  // why: two snapshots, the second rewriting a week, so the manifest (not the folder) decides what is live.
+  const windows = [
+    { from: '2024-02-26', to: '2024-03-01' },
+    { from: '2024-03-04', to: '2024-03-08' },
+  ];
+  await publishFixtureWindows(dir, ['AAPL', 'MSFT', 'NVDA'], [{ windows }, { windows, variant: 1 }]);
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -2,47 +2,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../core/clock.ts';
-import { silentLogger } from '../core/log.ts';
-import { fixtureIntradayColumns } from '../transform/testing/intraday-fixture.ts';
-import { transformIntraday } from '../transform/transform-intraday.ts';
 import { readManifest } from './lake-manifest.ts';
+import { publishFixtureWindows } from './testing/publish-fixture-windows.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
-import { openWarehouseWriter } from './warehouse-writer.ts';
 
 // Three months of 1-minute bars for three symbols, published as two snapshots, so the March partition holds
 // more than one file and February and April hold others.
 let dir: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-pruning-'));
-  const writer = await openWarehouseWriter({ warehouseDir: dir, log: silentLogger(), clock: systemClock });
-  try {
-    const loadId = await writer.beginLoad('pruning');
-    const batches = [
-      [
-        { from: '2024-02-26', to: '2024-03-01' },
-        { from: '2024-03-04', to: '2024-03-08' },
-      ],
-      [
-        { from: '2024-03-11', to: '2024-03-15' },
-        { from: '2024-04-01', to: '2024-04-05' },
-      ],
-    ];
-    for (const windows of batches) {
-      const commits = ['AAPL', 'MSFT', 'NVDA'].flatMap((symbol) =>
-        windows.map((w) => {
-          const window = { symbol, interval: '1min' as const, ...w };
-          return transformIntraday(window, fixtureIntradayColumns(symbol, '1min', w.from, w.to, 0), {
-            loadId,
-          });
-        }),
-      );
-      await writer.commitIntraday(commits, loadId);
-      await writer.publish();
-    }
-  } finally {
-    writer.close();
-  }
+  await publishFixtureWindows(
+    dir,
+    ['AAPL', 'MSFT', 'NVDA'],
+    [
+      {
+        windows: [
+          { from: '2024-02-26', to: '2024-03-01' },
+          { from: '2024-03-04', to: '2024-03-08' },
+        ],
+      },
+      {
+        windows: [
+          { from: '2024-03-11', to: '2024-03-15' },
+          { from: '2024-04-01', to: '2024-04-05' },
+        ],
+      },
+    ],
+  );
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
