@@ -152,3 +152,36 @@ describe('fault injection', () => {
     expect(new Set(first)).toEqual(new Set([200, 503]));
   });
 });
+
+describe('latency under concurrency', () => {
+  it('holds back two dozen responses at once without a listener-leak warning', async () => {
+    // A clock whose sleep listens on the abort signal it is given, as the real one does.
+    const listening: Clock = {
+      now: () => NOW,
+      sleep: (ms, signal) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(done, ms);
+          function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          }
+          signal?.addEventListener('abort', done, { once: true });
+        }),
+    };
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const slow = await startSimulator({ clock: listening, faults: { ...NO_FAULTS, latencyMs: 50 } });
+    try {
+      const url = `${slow.url}/stable/quote?symbol=AAPL&apikey=${slow.apiKey}`;
+      const answers = await Promise.all(Array.from({ length: 24 }, () => httpGet(url, { agent: false })));
+      expect(answers.map((a) => a.status)).toEqual(Array(24).fill(200));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await slow.close();
+    }
+  });
+});

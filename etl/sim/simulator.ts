@@ -6,6 +6,7 @@
  * This file is the server's lifecycle (listen, latency, configure, close) and the simulator's public exports;
  * requests are answered in `sim-request-handler.ts`, options are read in `simulator-options.ts`.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ResponseCache } from './response-cache.ts';
@@ -59,6 +60,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const cache = new ResponseCache(options.responseCacheBytes ?? 64 * 1024 * 1024);
   const handler = new SimRequestHandler(() => state, cache);
   const closing = new AbortController();
+  // why: every response held back by the latency fault waits on this one signal; at a concurrency above ten the
+  // default listener cap would print a leak warning (none: each wait removes its listener).
+  setMaxListeners(0, closing.signal);
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
