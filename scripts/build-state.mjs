@@ -8,34 +8,28 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = path.join(ROOT, 'dist');
+/** The bundle's folder: the CLI root and its chunks. */
+export const DIST_CLI_DIR = path.join(DIST, 'cli');
 /** The compiled CLI root. */
-export const DIST_CLI = path.join(DIST, 'scripts', 'cli.js');
+export const DIST_CLI = path.join(DIST_CLI_DIR, 'cli.js');
 /** Written last by a build: the time (ms) the build started, so a source saved during the build counts as newer. */
 export const STAMP = path.join(DIST, '.built-at');
-/** The folders compiled into dist/ (tsconfig.build.json). Strategy folders (portfolios/<id>/) are not: strategies
- * are loaded from their TypeScript source at run time. */
-export const SOURCE_DIRS = ['etl', 'scripts', 'portfolios'];
+/** Written by a build: the source files (relative to ROOT, one a line) the bundle was built from. */
+export const SOURCES_LIST = path.join(DIST, 'sources.txt');
 
-/** Newest modification time (ms) of a compiled source file or of a folder holding one (an added, renamed or
- * deleted file changes its folder's time). Test files do not count. */
+/** Newest modification time (ms) of the sources the bundle was built from; Infinity when one is gone. */
 export function newestSourceMtimeMs() {
   let newest = 0;
-  const visit = (dir, depth) => {
-    newest = Math.max(newest, fs.statSync(dir).mtimeMs);
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!(dir.endsWith(`${path.sep}portfolios`) && depth === 0)) visit(full, depth + 1);
-      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-        newest = Math.max(newest, fs.statSync(full).mtimeMs);
-      }
-    }
-  };
-  for (const dir of SOURCE_DIRS) visit(path.join(ROOT, dir), 0);
+  for (const file of fs.readFileSync(SOURCES_LIST, 'utf8').split('\n')) {
+    if (file === '') continue;
+    const stat = fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false });
+    if (!stat) return Number.POSITIVE_INFINITY;
+    newest = Math.max(newest, stat.mtimeMs);
+  }
   return newest;
 }
 
-/** 'fresh' when dist/ holds a build at least as new as every source; 'missing' or 'stale' otherwise. */
+/** 'fresh' when dist/ holds a build at least as new as every source it was built from; 'missing' or 'stale'. */
 export function distState() {
   let builtAt;
   try {
@@ -43,6 +37,6 @@ export function distState() {
   } catch {
     return 'missing';
   }
-  if (!Number.isFinite(builtAt) || !fs.existsSync(DIST_CLI)) return 'missing';
+  if (!Number.isFinite(builtAt) || !fs.existsSync(DIST_CLI) || !fs.existsSync(SOURCES_LIST)) return 'missing';
   return newestSourceMtimeMs() <= builtAt ? 'fresh' : 'stale';
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The `mqs` executable. Runs the compiled CLI in dist/ (`npm run build`, which `npm ci` and `npm install` run
-// through `prepare`) when it is at least as new as every TypeScript source; otherwise the sources themselves
-// through tsx's loader: slower to start, never stale.
+// through `prepare`) when it is at least as new as every TypeScript source it was built from; otherwise the
+// sources themselves through tsx's loader: slower to start, never stale.
 import { pathToFileURL } from 'node:url';
 import { DIST_CLI, distState } from './build-state.mjs';
 
 const state = distState();
 if (state === 'fresh') {
+  // why: with --debug errors print their stack; the bundle's source maps make it name the TypeScript sources.
+  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
   await import(pathToFileURL(DIST_CLI).href);
 } else {
   if (process.stderr.isTTY) {

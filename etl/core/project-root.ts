@@ -1,17 +1,18 @@
 /**
  * The repository root (package.json, sql/, portfolios/, scripts/) whether this code runs from its TypeScript
- * sources or from the compiled copy in dist/, which mirrors the source tree (dist/etl/core/project-root.js).
+ * sources or from the bundle in dist/cli/, where each module keeps its source file's `import.meta.url`
+ * (scripts/build.mjs).
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** True when running the compiled JavaScript in dist/ (`npm run build`), false from the TypeScript sources. */
-export const RUNNING_COMPILED = import.meta.url.endsWith('.js');
+/** Defined (true) by the bundle's build (scripts/build.mjs); undeclared when running the TypeScript sources. */
+declare const MQS_BUNDLED: boolean | undefined;
 
-export const PROJECT_ROOT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  ...(RUNNING_COMPILED ? ['..', '..', '..'] : ['..', '..']),
-);
+/** True when running the compiled bundle in dist/ (`npm run build`), false from the TypeScript sources. */
+export const RUNNING_COMPILED = typeof MQS_BUNDLED !== 'undefined' && MQS_BUNDLED;
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let tsxRegistered = false;
 
