@@ -15,10 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { DIST, DIST_CLI_DIR, ROOT, SOURCES_LIST, STAMP } from './build-state.mjs';
 
 // why: packages that must be loaded from their own folder in node_modules stay outside the bundle: the DuckDB
-// bindings and polars load native addons; pino starts its transports' worker threads from files beside it and
-// undici reads its own file name (__dirname, __filename: undefined in an ES module); tsx registers module hooks
-// from its own files.
-const EXTERNAL = ['@duckdb/node-bindings', 'nodejs-polars', 'pino', 'undici', 'tsx'];
+// bindings and polars load native addons; tsx registers module hooks from its own files.
+const EXTERNAL = ['@duckdb/node-bindings', 'nodejs-polars', 'tsx'];
 
 const startedAt = Date.now();
 let esbuild;
@@ -36,35 +34,32 @@ const toPosix = (p) => p.split(path.sep).join('/');
 
 /**
  * Every bundled module keeps the location of its own file: `import.meta.url` in a module becomes the URL of its
- * source (or node_modules) file, worked out from the chunk's URL at run time (never an absolute path, so the
- * checkout can move). Code that reads files next to itself (sql/, etl/core/nyse-calendar.json,
- * etl/sim/sim-universe.txt, yargs' locales) reads the very files it reads from the sources.
+ * source (or node_modules) file, and a CommonJS module's `__filename` and `__dirname` (which an ES module bundle
+ * lacks) its file's path and folder, worked out from the chunk's URL at run time (never an absolute path, so the
+ * checkout can move). Code that reads files next to itself (sql/, etl/core/nyse-calendar.json, yargs' locales,
+ * pino's transport workers) reads the very files it reads unbundled.
  */
 const keepModuleLocations = {
   name: 'keep-module-locations',
   setup(build) {
     build.onLoad({ filter: /\.(ts|mts|js|mjs|cjs)$/ }, async (args) => {
       const text = await fs.promises.readFile(args.path, 'utf8');
-      const inPackage = args.path.includes(`${path.sep}node_modules${path.sep}`);
       if (/\bimport\.meta\.(dirname|filename)\b/.test(text)) {
-        throw new Error(
-          `${args.path}: use import.meta.url (the bundle keeps it; dirname/filename it does not)`,
-        );
+        throw new Error(`${args.path}: use import.meta.url (the bundle keeps it, not dirname/filename)`);
       }
-      // why: a CommonJS module's __dirname is undefined in an ES module bundle.
-      const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-      if (inPackage && !code.includes('import.meta') && /\b__(dirname|filename)\b/.test(code)) {
-        throw new Error(
-          `${args.path} uses __dirname or __filename: add its package to EXTERNAL in ${import.meta.url}`,
+      const here = `new URL(${JSON.stringify(toPosix(path.relative(DIST_CLI_DIR, args.path)))}, import.meta.url)`;
+      let contents;
+      if (text.includes('import.meta.url')) contents = text.replaceAll('import.meta.url', `${here}.href`);
+      else if (/\b__(dirname|filename)\b/.test(text)) {
+        // why: after a hashbang and a 'use strict' directive, which must stay first.
+        const [prologue] = /^(#![^\n]*\n)?(?:(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*(['"])use strict\2;?)?/.exec(
+          text,
         );
-      }
-      if (!text.includes('import.meta.url')) return undefined;
-      const relative = toPosix(path.relative(DIST_CLI_DIR, args.path));
+        const own = `var __filename = require('node:url').fileURLToPath(${here.replace('import.meta.url', '__mqsChunkUrl')}), __dirname = require('node:path').dirname(__filename);`;
+        contents = `${prologue};${own}${text.slice(prologue.length)}`;
+      } else return undefined;
       return {
-        contents: text.replaceAll(
-          'import.meta.url',
-          `new URL(${JSON.stringify(relative)}, import.meta.url).href`,
-        ),
+        contents,
         loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js',
         resolveDir: path.dirname(args.path),
       };
@@ -92,9 +87,10 @@ try {
     keepNames: true,
     // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a strategy).
     define: { MQS_BUNDLED: 'true' },
-    // why: the bundled CommonJS packages (DuckDB's API) require() the external ones.
+    // why: bundled CommonJS packages (DuckDB's API) require() Node's modules and the external packages; the
+    // chunk's URL is where keepModuleLocations finds each module's own file from.
     banner: {
-      js: "import { createRequire as __mqsCreateRequire } from 'node:module'; const require = __mqsCreateRequire(import.meta.url);",
+      js: "import { createRequire as __mqsCreateRequire } from 'node:module'; const require = __mqsCreateRequire(import.meta.url); const __mqsChunkUrl = import.meta.url;",
     },
     sourcemap: 'linked',
     plugins: [keepModuleLocations],
