@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../etl/core/errors.ts';
 import { INTRADAY_INTERVALS } from '../etl/core/intervals.ts';
 import { tryNormalizeSymbol } from '../etl/core/symbols.ts';

@@ -103,6 +103,16 @@ try {
   );
   process.exit(1);
 }
+// why: `import { z } from 'zod'` (one export holding all of zod) keeps every zod locale in the bundle, ~300 KB
+// more for each command that validates; `import * as z from 'zod'` lets esbuild keep what the code uses.
+const zodLocales = Object.values(result.metafile.outputs)
+  .flatMap((output) => Object.keys(output.inputs))
+  .filter((input) => /zod\/v4\/locales\/(?!en\.js)/.test(input));
+if (zodLocales.length > 0) {
+  process.stderr.write(
+    "build: warning: every zod locale is in the bundle: import zod as `import * as z from 'zod'`, not `{ z }`\n",
+  );
+}
 // The sources the bundle was built from: the bin checks these (not node_modules) against the build's time.
 const sources = Object.keys(result.metafile.inputs)
   .filter((input) => !input.split('/').includes('node_modules'))

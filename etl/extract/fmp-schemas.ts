@@ -2,7 +2,7 @@
  * zod schemas of FMP's `/stable` bodies (docs/fmp.md#bodies). They are the definition of "valid": the intraday byte
  * parser is tested to accept and reject exactly what `intradayBodySchema` does.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   FmpDividend,
   FmpEodBar,
