@@ -67,6 +67,39 @@ const keepModuleLocations = {
   },
 };
 
+/**
+ * Packages whose module body is costly and which a normal run never calls are bundled behind a function that
+ * loads them on their first call (each keeps its own copy and version). string-width builds an Intl.Segmenter
+ * and compiles Unicode-property regular expressions as it loads; yargs and cliui import it at start but call it
+ * only to lay out help text.
+ */
+const LOADED_ON_FIRST_CALL = ['string-width'];
+const loadOnFirstCall = {
+  name: 'load-on-first-call',
+  setup(build) {
+    const names = new RegExp(`^(${LOADED_ON_FIRST_CALL.join('|')})$`);
+    build.onResolve({ filter: names }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { real: true },
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: toPosix(path.relative(ROOT, real.path)), namespace: 'load-on-first-call' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'load-on-first-call' }, (args) => {
+      const file = path.join(ROOT, args.path);
+      return {
+        contents: `let loaded;\nexport default function (...args) {\n  loaded ??= require(${JSON.stringify(file)}).default;\n  return loaded(...args);\n}\n`,
+        resolveDir: path.dirname(file),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 fs.rmSync(DIST, { recursive: true, force: true });
 let result;
 try {
@@ -93,7 +126,7 @@ try {
       js: "import { createRequire as __mqsCreateRequire } from 'node:module'; const require = __mqsCreateRequire(import.meta.url); const __mqsChunkUrl = import.meta.url;",
     },
     sourcemap: 'linked',
-    plugins: [keepModuleLocations],
+    plugins: [loadOnFirstCall, keepModuleLocations],
     metafile: true,
     logLevel: 'warning',
   });
@@ -113,9 +146,10 @@ if (zodLocales.length > 0) {
     "build: warning: every zod locale is in the bundle: import zod as `import * as z from 'zod'`, not `{ z }`\n",
   );
 }
-// The sources the bundle was built from: the bin checks these (not node_modules) against the build's time.
+// The sources the bundle was built from: the bin checks these (not node_modules, not the modules plugins make)
+// against the build's time.
 const sources = Object.keys(result.metafile.inputs)
-  .filter((input) => !input.split('/').includes('node_modules'))
+  .filter((input) => !input.includes(':') && !input.split('/').includes('node_modules'))
   .sort();
 fs.writeFileSync(SOURCES_LIST, `${sources.join('\n')}\n`);
 fs.writeFileSync(STAMP, String(startedAt));

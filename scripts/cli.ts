@@ -24,6 +24,22 @@ function report(error: unknown, debug: boolean): number {
   return code;
 }
 
+/** The part of yargs' internals skipHelpCache reaches (not in its types; absent in another yargs, then nothing). */
+interface YargsUsageInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * why: whenever a command's handler runs, yargs renders that command's whole help text and keeps it, for a
+ * handler that might call showHelp() later (none of ours does; usage errors go through .fail, which prints no
+ * help). Rendering it cost every command a layout of all its options and the load of the Unicode width code
+ * behind it (string-width: an Intl.Segmenter and large regular expressions). --help renders as before.
+ */
+function skipHelpCache(parser: object): void {
+  const usage = (parser as YargsUsageInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const requested = argv.find((a) => !a.startsWith('-'));
@@ -55,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       const options = entry && contextOptionsOf(entry, args._[1]?.toString());
       if (options) args.context = (await import('./context.ts')).contextOnce(options);
     });
+  skipHelpCache(parser);
   try {
     for (const entry of COMMANDS) {
       if (commandName(entry) === requested) parser.command((await entry.load()).default as CommandModule);
