@@ -90,12 +90,14 @@ describe('crash safety and concurrent readers', () => {
     const expected = await snapshot(referenceDir);
     expect((expected as { bars: unknown[] }).bars).toHaveLength(4);
 
+    const rounds = 10;
     let killedMidRun = 0;
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < rounds; round++) {
       const dir = tempDir();
       const { child, ready, done } = startChild(dir);
-      // why: kill anywhere from the writer's open to the end of a whole run (commits, publishes, renames).
-      const killAfterMs = Math.floor(Math.random() * workMs);
+      // why: kill anywhere from the writer's open to the end of a whole run (commits, publishes, renames); each
+      // round at a random point of its own tenth of the run, so the ten kills spread over all of it.
+      const killAfterMs = Math.floor(((round + Math.random()) / rounds) * workMs);
       await Promise.race([ready, done]);
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       child.kill('SIGKILL');
