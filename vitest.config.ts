@@ -9,5 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // why: a test that asserts nothing passes whatever the code does.
+    expect: { requireAssertions: true },
   },
 });
