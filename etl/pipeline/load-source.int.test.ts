@@ -3,10 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../core/clock.ts';
+import { silentLogger } from '../core/log.ts';
 import { type Simulator, startSimulator } from '../sim/simulator.ts';
+import { readWarehouseStatus } from './warehouse-status.ts';
 
 // why: end to end through the CLI (exit codes, what is printed, what is left on disk); the second FMP origin is a
-// simulator on its own port in this process, so the child must be awaited asynchronously while it serves.
+// simulator on its own port in this process, so the child must be awaited asynchronously while it serves. What
+// the warehouse holds between the runs is read in this process, with what `mqs status --json` prints.
 const mqs = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'mqs.mjs');
 const ETL = [
   'etl',
@@ -53,14 +57,10 @@ function mqsRun(warehouseDir: string, args: string[], fmp: 'built-in' | 'other')
   });
 }
 
-interface StatusJson {
-  sources: Array<string | null>;
-  runs: Array<{ source: string | null }>;
-}
-async function status(warehouseDir: string): Promise<StatusJson> {
-  const r = await mqsRun(warehouseDir, ['status', '--json', '--runs', '50'], 'built-in');
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as StatusJson;
+/** What `mqs status --json --runs 50` prints, as parsed JSON. */
+async function status(warehouseDir: string) {
+  const read = await readWarehouseStatus(warehouseDir, { log: silentLogger(), clock: systemClock, runs: 50 });
+  return JSON.parse(JSON.stringify(read)) as typeof read;
 }
 
 /** Names, sizes and modification times of the lake's files: a refused run must leave them alone. */

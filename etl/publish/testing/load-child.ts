@@ -3,8 +3,11 @@
  * (skip windows already loaded, commit one at a time, publish every N windows and at the end), then prints a
  * JSON summary of etl.duckdb. Usage: node --import tsx load-child.ts <warehouseDir> [publishEvery] [week|day]
  * (`day`: one-day windows of the first two symbols, so a run publishes 30 snapshots and compacts partitions).
+ * Imported, it runs nothing: `loadChildWindows` does the same load in the importing process.
  */
 
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/log.ts';
 import { addDays } from '../../core/time.ts';
@@ -38,7 +41,13 @@ export function childWindows(span: 'week' | 'day' = 'week'): IntradayWindow[] {
   );
 }
 
-async function main(warehouseDir: string, publishEvery: number, span: 'week' | 'day'): Promise<void> {
+/** Loads what is missing of `childWindows(span)`; returns the summary line the child prints (without newline). */
+export async function loadChildWindows(
+  warehouseDir: string,
+  publishEvery = 4,
+  span: 'week' | 'day' = 'week',
+  onReady: () => void = () => {},
+): Promise<string> {
   const writer = await openWarehouseWriter({
     warehouseDir,
     log: silentLogger(),
@@ -46,8 +55,8 @@ async function main(warehouseDir: string, publishEvery: number, span: 'week' | '
     command: 'load-child',
     lockWaitMs: 10_000,
   });
-  // why: the crash test kills at random points after this line, where the interesting work happens.
-  process.stderr.write('ready\n');
+  // why: the crash test kills at random points after this, where the interesting work happens.
+  onReady();
   try {
     const loadId = await writer.beginLoad('load-child');
     const loaded = new Set(
@@ -71,16 +80,20 @@ async function main(warehouseDir: string, publishEvery: number, span: 'week' | '
     await writer.publish();
     await writer.finishLoad(loadId, { status: 'ok' });
     const states = await writer.windowStates();
-    process.stdout.write(
-      `${JSON.stringify({
-        windows: states.map((s) => `${s.dataset}/${s.symbol}/${s.from}/${s.status}/${s.rowCount}`),
-      })}\n`,
-    );
+    return JSON.stringify({
+      windows: states.map((s) => `${s.dataset}/${s.symbol}/${s.from}/${s.status}/${s.rowCount}`),
+    });
   } finally {
     writer.close();
   }
 }
 
-const [dir, every, span] = process.argv.slice(2);
-if (!dir) throw new Error('usage: load-child.ts <warehouseDir> [publishEvery] [week|day]');
-await main(dir, Number(every ?? 4), span === 'day' ? 'day' : 'week');
+// why: run as a script (the TypeScript source or its compiled copy in dist/), not when a test imports it.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [dir, every, span] = process.argv.slice(2);
+  if (!dir) throw new Error('usage: load-child.ts <warehouseDir> [publishEvery] [week|day]');
+  const summary = await loadChildWindows(dir, Number(every ?? 4), span === 'day' ? 'day' : 'week', () =>
+    process.stderr.write('ready\n'),
+  );
+  process.stdout.write(`${summary}\n`);
+}
