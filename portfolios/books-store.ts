@@ -5,7 +5,7 @@
  * TIMESTAMPTZ (UTC).
  */
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Clock } from '../etl/core/clock.ts';
 import { acquireWriterLock } from '../etl/core/writer-lock.ts';
 import { applyMigrations, SCHEMA_DIR } from '../etl/load/migrations.ts';
@@ -53,7 +53,6 @@ export async function openBooks(
     clock: options.clock,
     waitMs: options.waitMs,
   });
-  const { DuckDBInstance } = await import('@duckdb/node-api');
   let instance: Awaited<ReturnType<typeof DuckDBInstance.fromCache>> | undefined;
   let connection: DuckDBConnection | undefined;
   try {

@@ -3,22 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIST, distState, ROOT } from '../../scripts/build-state.mjs';
 import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/log.ts';
+import { PROJECT_ROOT } from '../core/project-root.ts';
 import { readManifest, readSnapshot, snapshotVersions } from './lake-manifest.ts';
 import { loadChildWindows } from './testing/load-child.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
 import { openWarehouseWriter } from './warehouse-writer.ts';
 
 const childSource = path.join(import.meta.dirname, 'testing', 'load-child.ts');
-const childCompiled = path.join(DIST, path.relative(ROOT, childSource)).replace(/\.ts$/, '.js');
-// why: starting the child is much of a round, and tsx's loader makes a start ~1.7× slower; like the mqs bin, the
-// compiled copy in dist/ runs only when it is as new as every source (`npm run build`), else the source itself.
-const childArgs =
-  distState() === 'fresh' && fs.existsSync(childCompiled)
-    ? [childCompiled]
-    : ['--import', 'tsx', childSource];
+// why tsx: the build bundles the CLI only (dist/cli/), so the child helper has no compiled copy to run.
+const childArgs = ['--import', 'tsx', childSource];
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -39,7 +34,7 @@ interface RunningChild {
 
 function startChild(dir: string, publishEvery = 4, span: 'week' | 'day' = 'week'): RunningChild {
   const child = spawn(process.execPath, [...childArgs, dir, String(publishEvery), span], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
