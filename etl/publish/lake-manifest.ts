@@ -199,7 +199,12 @@ export function collectGarbage(
   return deleted;
 }
 
+/** A file's absolute path under its lake root (manifest paths are `/`-separated and relative to the root). */
+export function lakeFilePath(root: string, file: Pick<LakeFile, 'path'>): string {
+  return path.join(root, ...file.path.split('/'));
+}
+
 /** Absolute paths of a dataset's files in a snapshot. */
 export function datasetPaths(root: string, manifest: LakeManifest, dataset: string): string[] {
-  return (manifest.datasets[dataset] ?? []).map((f) => path.join(root, ...f.path.split('/')));
+  return (manifest.datasets[dataset] ?? []).map((f) => lakeFilePath(root, f));
 }

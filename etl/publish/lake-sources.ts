@@ -226,7 +226,11 @@ export function sourceRelationSql(source: LakeSource, files: readonly RelationFi
     `read_parquet(${sqlStringList(list.map((f) => f.path))}, ${hive})`;
   const column = source.pruneColumn;
   const partitions = new Map<string, RelationFile[]>();
-  for (const file of files) partitions.set(file.partition, [...(partitions.get(file.partition) ?? []), file]);
+  for (const file of files) {
+    const list = partitions.get(file.partition);
+    if (list) list.push(file);
+    else partitions.set(file.partition, [file]);
+  }
   if (!column || partitions.size < 2) return read(files);
   const branches = [...partitions.values()].map((list) => {
     const lows = list.map((f) => f.min[column]);

@@ -11,6 +11,7 @@ import { sqlStringList } from '../core/sql-literals.ts';
 import {
   type LakeFile,
   type LakeManifest,
+  lakeFilePath,
   MANIFEST_FORMAT,
   type ManifestWindowState,
   newFileName,
@@ -165,7 +166,7 @@ export class LakeTransaction {
 
   /** A file's absolute path. */
   absolutePath(file: LakeFile): string {
-    return path.join(this.root, ...file.path.split('/'));
+    return lakeFilePath(this.root, file);
   }
 
   /** `read_parquet` over some of the root's files (their stored columns; no hive columns). */

@@ -4,7 +4,7 @@
  * changes nothing they see.
  */
 import path from 'node:path';
-import { datasetPaths, type LakeManifest, readManifest } from './lake-manifest.ts';
+import { datasetPaths, type LakeManifest, lakeFilePath, readManifest } from './lake-manifest.ts';
 import {
   type LakeRoot,
   type LakeSource,
@@ -38,7 +38,7 @@ export function readWarehouseSnapshot(warehouseDir: string): WarehouseSnapshot {
 export function snapshotRelationFiles(snapshot: WarehouseSnapshot, source: LakeSource): RelationFile[] {
   const root = lakeRootOf(snapshot.lakeDir, source.root);
   return (snapshot.manifests[source.root].datasets[source.dir] ?? []).map((f) => ({
-    path: path.join(root, ...f.path.split('/')),
+    path: lakeFilePath(root, f),
     partition: f.partition,
     min: f.min,
     max: f.max,
