@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['etl/**/*.test.ts', 'portfolios/**/*.test.ts', 'scripts/**/*.test.ts', 'sql/**/*.test.ts'],
+    // why: the CLI tests spawn the compiled CLI; a stale bundle is rebuilt first (see the file's header).
+    globalSetup: ['scripts/testing/fresh-cli-bundle.ts'],
     pool: 'forks',
     maxWorkers: 2,
     // why: a fresh process per file cost every file ~1 s of start and imports (DuckDB, Arrow, the simulator), a
