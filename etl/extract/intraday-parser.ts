@@ -7,7 +7,7 @@
  * throws an IntradayBodyError. `intraday-parser.test.ts` checks this over generated valid and corrupted bodies.
  * The JSON scanning under both paths (canonical bars, and any other valid layout) is `intraday-json-scanner.ts`.
  */
-import { wallMsOfFields, wallMsOfFmpDateTime } from './fmp-schemas.ts';
+import { wallMsOfFields, wallMsOfFmpDateTime, zeroIntradayColumns } from './fmp-schemas.ts';
 import type { FmpIntradayColumns } from './fmp-types.ts';
 import { Scanner } from './intraday-json-scanner.ts';
 
@@ -155,21 +155,8 @@ function canonicalBarAt(s: Scanner, p: number, values: Float64Array): number {
   return p + 1;
 }
 
-type Growable = Omit<FmpIntradayColumns, 'length'>;
-
-function allocate(capacity: number): Growable {
-  return {
-    wallMs: new Float64Array(capacity),
-    open: new Float64Array(capacity),
-    high: new Float64Array(capacity),
-    low: new Float64Array(capacity),
-    close: new Float64Array(capacity),
-    volume: new Float64Array(capacity),
-  };
-}
-
-function grow(cols: Growable, capacity: number): Growable {
-  const next = allocate(capacity);
+function grow(cols: FmpIntradayColumns, capacity: number): FmpIntradayColumns {
+  const next = zeroIntradayColumns(capacity);
   next.wallMs.set(cols.wallMs);
   next.open.set(cols.open);
   next.high.set(cols.high);
@@ -227,7 +214,7 @@ export function parseIntradayBody(bytes: Uint8Array): FmpIntradayColumns {
   const b = bytes;
   // why: an FMP bar is about 100 bytes; start there and double if the guess was low.
   let capacity = Math.max(16, Math.ceil(bytes.length / 90));
-  let cols = allocate(capacity);
+  let cols = zeroIntradayColumns(capacity);
   let n = 0;
   const state = new Uint8Array(6);
   const values = new Float64Array(6);
