@@ -1,15 +1,7 @@
 import { MS_PER_DAY } from '../etl/core/time.ts';
 
-/**
- * Bars of a universe in columnar form, laid out symbol by symbol (each symbol's bars contiguous, in time order),
- * plus the event order in which a backtest replays them: bar-close order (bar_end_at, then symbol).
- * All instants are UTC epoch ms; prices are split-adjusted (the marts' adj_* columns).
- */
-export interface BarColumns {
-  /** Symbols by index, sorted. */
-  symbols: readonly string[];
-  /** First row of each symbol; `symbolStart[symbols.length]` is the row count. */
-  symbolStart: Int32Array;
+/** A bar's times and values, one column each; the interfaces that extend it say the rows' order. */
+export interface BarValueColumns {
   startAt: Float64Array;
   endAt: Float64Array;
   /** New York session date as days since 1970-01-01. */
@@ -19,6 +11,18 @@ export interface BarColumns {
   low: Float64Array;
   close: Float64Array;
   volume: Float64Array;
+}
+
+/**
+ * Bars of a universe in columnar form, laid out symbol by symbol (each symbol's bars contiguous, in time order),
+ * plus the event order in which a backtest replays them: bar-close order (bar_end_at, then symbol).
+ * All instants are UTC epoch ms; prices are split-adjusted (the marts' adj_* columns).
+ */
+export interface BarColumns extends BarValueColumns {
+  /** Symbols by index, sorted. */
+  symbols: readonly string[];
+  /** First row of each symbol; `symbolStart[symbols.length]` is the row count. */
+  symbolStart: Int32Array;
   /** Replay order: the k-th bar to close is row `eventRow[k]` of symbol `eventSymbol[k]`. */
   eventRow: Int32Array;
   eventSymbol: Int32Array;
@@ -39,18 +43,10 @@ export interface BarInput {
 }
 
 /** Growable columns in bar-close order, as they come from the warehouse. */
-export interface BarColumnsInCloseOrder {
+export interface BarColumnsInCloseOrder extends BarValueColumns {
   symbols: readonly string[];
   length: number;
   symbolIndex: Int32Array;
-  startAt: Float64Array;
-  endAt: Float64Array;
-  sessionDay: Int32Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 export function allocateCloseOrderColumns(

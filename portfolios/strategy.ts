@@ -63,6 +63,35 @@ export interface Decision {
 }
 
 /**
+ * Targets that `onBar` signals at a bar close, handed over as the next decision (`take`).
+ * why: a signal is about the latest close only; one left from an earlier bar close is stale, so `atBar` drops it
+ * once `market.now` has moved on.
+ */
+export class PendingTargets {
+  private targets: TargetWeight[] = [];
+  private sliceAt = Number.NaN;
+
+  /** Call first in `onBar`, with `market.now`. */
+  atBar(now: number): void {
+    if (now === this.sliceAt) return;
+    this.sliceAt = now;
+    if (this.targets.length > 0) this.targets = [];
+  }
+
+  push(symbolIndex: number, weight: number): void {
+    this.targets.push({ symbolIndex, weight });
+  }
+
+  /** For `onDecision`: the targets signalled since the last decision, or undefined when there are none. */
+  take(): Decision | undefined {
+    if (this.targets.length === 0) return undefined;
+    const targets = this.targets;
+    this.targets = [];
+    return { targets };
+  }
+}
+
+/**
  * A running strategy. Hooks follow the bar-close order: `onBar` once per bar of the universe after it closed,
  * then `onDecision` once at each decision time (after every bar that closed at that instant was seen).
  */

@@ -13,10 +13,8 @@ import { FmpClientCounters, type FmpClientStats } from './fmp-client-stats.ts';
 import {
   batchQuoteCall,
   dividendsCall,
-  type EodRequest,
   eodCall,
   type FmpCall,
-  type FmpRequestOptions,
   holidaysCall,
   intradayCall,
   marketHoursCall,
@@ -31,22 +29,12 @@ import {
   retryDefaults,
 } from './fmp-retry-loop.ts';
 import { FmpTransport, parseBaseUrl } from './fmp-transport.ts';
-import type {
-  FmpDividend,
-  FmpEodBar,
-  FmpHoliday,
-  FmpIntradayColumns,
-  FmpMarketHours,
-  FmpQuote,
-  FmpSplit,
-  FmpStockListEntry,
-  IntradayRequest,
-} from './fmp-types.ts';
+import type { EodRequest, FmpClient, FmpRequestOptions, IntradayRequest } from './fmp-types.ts';
 import { acquireKeyLimiter } from './key-limiters.ts';
 
 export type { FmpClientStats } from './fmp-client-stats.ts';
-export type { EodRequest, FmpRequestOptions } from './fmp-endpoints.ts';
 export type { FmpRetryOptions } from './fmp-retry-loop.ts';
+export type { EodRequest, FmpClient, FmpRequestOptions } from './fmp-types.ts';
 
 export interface FmpRateLimitTuning {
   /** Sliding window length, ms. Default 60,000 (tests shorten it). */
@@ -82,32 +70,13 @@ export interface FmpClientOptions {
   random?: () => number;
 }
 
-export interface FmpClient {
-  /** Intraday bars of one symbol and date window, newest first as FMP sends them. `[]` gives `length: 0`. */
-  intradayBars(req: IntradayRequest): Promise<FmpIntradayColumns>;
-  eodBars(req: EodRequest): Promise<FmpEodBar[]>;
-  splits(symbol: string, options?: FmpRequestOptions): Promise<FmpSplit[]>;
-  dividends(symbol: string, options?: FmpRequestOptions): Promise<FmpDividend[]>;
-  quote(symbol: string, options?: FmpRequestOptions): Promise<FmpQuote[]>;
-  /** One request for many symbols (`batch-quote?symbols=A,B`). */
-  batchQuote(symbols: string[], options?: FmpRequestOptions): Promise<FmpQuote[]>;
-  marketHours(exchange: string, options?: FmpRequestOptions): Promise<FmpMarketHours[]>;
-  holidays(
-    exchange: string,
-    range?: { from?: IsoDate; to?: IsoDate },
-    options?: FmpRequestOptions,
-  ): Promise<FmpHoliday[]>;
-  stockList(options?: FmpRequestOptions): Promise<FmpStockListEntry[]>;
-  stats(): FmpClientStats;
-  /** Closes the connection pool and releases this client's share of the key's limiter. */
-  close(): Promise<void>;
-}
-
 /** Creates a client; every client with the same API key in this process shares one limiter. */
 export function createFmpClient(options: FmpClientOptions): FmpClient {
   return new FmpHttpClient(options);
 }
 
+// why: the data methods' result types are inferred from their endpoint's parser; `implements` checks them
+// against the interface in fmp-types.ts.
 class FmpHttpClient implements FmpClient {
   private readonly parts: RetryLoopParts;
   private readonly releaseLimiter: () => void;
@@ -162,32 +131,32 @@ class FmpHttpClient implements FmpClient {
     };
   }
 
-  async intradayBars(req: IntradayRequest): Promise<FmpIntradayColumns> {
+  async intradayBars(req: IntradayRequest) {
     return this.call(intradayCall(req));
   }
 
-  async eodBars(req: EodRequest): Promise<FmpEodBar[]> {
+  async eodBars(req: EodRequest) {
     return this.call(eodCall(req));
   }
 
-  splits(symbol: string, options: FmpRequestOptions = {}): Promise<FmpSplit[]> {
+  splits(symbol: string, options: FmpRequestOptions = {}) {
     return this.call(splitsCall(symbol, options));
   }
 
-  dividends(symbol: string, options: FmpRequestOptions = {}): Promise<FmpDividend[]> {
+  dividends(symbol: string, options: FmpRequestOptions = {}) {
     return this.call(dividendsCall(symbol, options));
   }
 
-  quote(symbol: string, options: FmpRequestOptions = {}): Promise<FmpQuote[]> {
+  quote(symbol: string, options: FmpRequestOptions = {}) {
     return this.call(quoteCall(symbol, options));
   }
 
-  async batchQuote(symbols: string[], options: FmpRequestOptions = {}): Promise<FmpQuote[]> {
+  async batchQuote(symbols: string[], options: FmpRequestOptions = {}) {
     if (symbols.length === 0) return [];
     return this.call(batchQuoteCall(symbols, options));
   }
 
-  async marketHours(exchange: string, options: FmpRequestOptions = {}): Promise<FmpMarketHours[]> {
+  async marketHours(exchange: string, options: FmpRequestOptions = {}) {
     return this.call(marketHoursCall(exchange, options));
   }
 
@@ -195,11 +164,11 @@ class FmpHttpClient implements FmpClient {
     exchange: string,
     range: { from?: IsoDate; to?: IsoDate } = {},
     options: FmpRequestOptions = {},
-  ): Promise<FmpHoliday[]> {
+  ) {
     return this.call(holidaysCall(exchange, range, options));
   }
 
-  stockList(options: FmpRequestOptions = {}): Promise<FmpStockListEntry[]> {
+  stockList(options: FmpRequestOptions = {}) {
     return this.call(stockListCall(options));
   }
 

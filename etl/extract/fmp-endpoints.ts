@@ -1,6 +1,7 @@
 /**
  * The `/stable` endpoints the client calls: for each, the checked and normalised query parameters, the label its
  * messages use, and the parser that validates its body. No I/O: `fmp-retry-loop.ts` sends what these build.
+ * why: a call's result type is its schema's output (`fmp-schemas.ts` types each one), not written again here.
  */
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
@@ -19,33 +20,8 @@ import {
   splitsBodySchema,
   stockListBodySchema,
 } from './fmp-schemas.ts';
-import type {
-  FmpDividend,
-  FmpEodBar,
-  FmpHoliday,
-  FmpIntradayColumns,
-  FmpMarketHours,
-  FmpQuote,
-  FmpSplit,
-  FmpStockListEntry,
-  IntradayRequest,
-} from './fmp-types.ts';
+import type { EodRequest, FmpIntradayColumns, FmpRequestOptions, IntradayRequest } from './fmp-types.ts';
 import { parseIntradayBody } from './intraday-parser.ts';
-
-export interface FmpRequestOptions {
-  signal?: AbortSignal;
-}
-
-export interface EodRequest {
-  symbol: string;
-  /** First date, inclusive. */
-  from?: IsoDate;
-  /** Last date, inclusive. */
-  to?: IsoDate;
-  /** Default `split-adjusted` (`historical-price-eod/full`); `non-split-adjusted` gives raw prices. */
-  adjustment?: 'split-adjusted' | 'non-split-adjusted';
-  signal?: AbortSignal;
-}
 
 export interface CallContext extends CallLabel {
   signal: AbortSignal | undefined;
@@ -86,86 +62,78 @@ export function intradayCall(req: IntradayRequest): FmpCall<FmpIntradayColumns> 
   };
 }
 
-export function eodCall(req: EodRequest): FmpCall<FmpEodBar[]> {
+export function eodCall(req: EodRequest) {
   const symbol = normalizeSymbol(req.symbol);
   const params: Record<string, string> = { symbol };
   if (req.from !== undefined) params.from = checkDate(req.from, 'from');
   if (req.to !== undefined) params.to = checkDate(req.to, 'to');
   const raw = req.adjustment === 'non-split-adjusted';
   const endpoint = raw ? 'historical-price-eod/non-split-adjusted' : 'historical-price-eod/full';
-  return {
-    ctx: {
+  return jsonCall(
+    {
       endpoint,
       symbol,
       label: `${symbol} ${endpoint} ${req.from ?? ''}..${req.to ?? ''}`,
       signal: req.signal,
     },
     params,
-    parse: (body) => parseJson(body, raw ? eodNonSplitAdjustedBodySchema : eodFullBodySchema),
-  };
+    raw ? eodNonSplitAdjustedBodySchema : eodFullBodySchema,
+  );
 }
 
-export function splitsCall(symbol: string, options: FmpRequestOptions): FmpCall<FmpSplit[]> {
+export function splitsCall(symbol: string, options: FmpRequestOptions) {
   return symbolCall('splits', symbol, options, splitsBodySchema);
 }
 
-export function dividendsCall(symbol: string, options: FmpRequestOptions): FmpCall<FmpDividend[]> {
+export function dividendsCall(symbol: string, options: FmpRequestOptions) {
   return symbolCall('dividends', symbol, options, dividendsBodySchema);
 }
 
-export function quoteCall(symbol: string, options: FmpRequestOptions): FmpCall<FmpQuote[]> {
+export function quoteCall(symbol: string, options: FmpRequestOptions) {
   return symbolCall('quote', symbol, options, quoteBodySchema);
 }
 
 /** One request for many symbols (`batch-quote?symbols=A,B`); the caller skips it for no symbols. */
-export function batchQuoteCall(symbols: string[], options: FmpRequestOptions): FmpCall<FmpQuote[]> {
+export function batchQuoteCall(symbols: string[], options: FmpRequestOptions) {
   const list = symbols.map(normalizeSymbol).join(',');
-  return {
-    ctx: {
-      endpoint: 'batch-quote',
-      label: `batch-quote (${symbols.length} symbols)`,
-      signal: options.signal,
-    },
-    params: { symbols: list },
-    parse: (body) => parseJson(body, quoteBodySchema),
-  };
+  return jsonCall(
+    { endpoint: 'batch-quote', label: `batch-quote (${symbols.length} symbols)`, signal: options.signal },
+    { symbols: list },
+    quoteBodySchema,
+  );
 }
 
-export function marketHoursCall(exchange: string, options: FmpRequestOptions): FmpCall<FmpMarketHours[]> {
+export function marketHoursCall(exchange: string, options: FmpRequestOptions) {
   const name = checkExchange(exchange);
-  return {
-    ctx: {
-      endpoint: 'exchange-market-hours',
-      label: `exchange-market-hours ${name}`,
-      signal: options.signal,
-    },
-    params: { exchange: name },
-    parse: (body) => parseJson(body, marketHoursBodySchema),
-  };
+  return jsonCall(
+    { endpoint: 'exchange-market-hours', label: `exchange-market-hours ${name}`, signal: options.signal },
+    { exchange: name },
+    marketHoursBodySchema,
+  );
 }
 
 export function holidaysCall(
   exchange: string,
   range: { from?: IsoDate; to?: IsoDate },
   options: FmpRequestOptions,
-): FmpCall<FmpHoliday[]> {
+) {
   const name = checkExchange(exchange);
   const params: Record<string, string> = { exchange: name };
   if (range.from !== undefined) params.from = checkDate(range.from, 'from');
   if (range.to !== undefined) params.to = checkDate(range.to, 'to');
-  return {
-    ctx: { endpoint: 'holidays-by-exchange', label: `holidays-by-exchange ${name}`, signal: options.signal },
+  return jsonCall(
+    { endpoint: 'holidays-by-exchange', label: `holidays-by-exchange ${name}`, signal: options.signal },
     params,
-    parse: (body) => parseJson(body, holidaysBodySchema),
-  };
+    holidaysBodySchema,
+  );
 }
 
-export function stockListCall(options: FmpRequestOptions): FmpCall<FmpStockListEntry[]> {
-  return {
-    ctx: { endpoint: 'stock-list', label: 'stock-list', signal: options.signal },
-    params: {},
-    parse: (body) => parseJson(body, stockListBodySchema),
-  };
+export function stockListCall(options: FmpRequestOptions) {
+  return jsonCall(
+    { endpoint: 'stock-list', label: 'stock-list', signal: options.signal },
+    {},
+    stockListBodySchema,
+  );
 }
 
 function symbolCall<S extends z.ZodType>(
@@ -175,11 +143,20 @@ function symbolCall<S extends z.ZodType>(
   schema: S,
 ): FmpCall<z.output<S>> {
   const symbol = normalizeSymbol(rawSymbol);
-  return {
-    ctx: { endpoint, symbol, label: `${symbol} ${endpoint}`, signal: options.signal },
-    params: { symbol },
-    parse: (body) => parseJson(body, schema),
-  };
+  return jsonCall(
+    { endpoint, symbol, label: `${symbol} ${endpoint}`, signal: options.signal },
+    { symbol },
+    schema,
+  );
+}
+
+/** A call whose JSON body `schema` validates; the call's result is the schema's output. */
+function jsonCall<S extends z.ZodType>(
+  ctx: CallContext,
+  params: Record<string, string>,
+  schema: S,
+): FmpCall<z.output<S>> {
+  return { ctx, params, parse: (body) => parseJson(body, schema) };
 }
 
 function parseJson<S extends z.ZodType>(body: Buffer, schema: S): z.output<S> {

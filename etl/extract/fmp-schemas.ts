@@ -57,18 +57,23 @@ export const intradayBarSchema = z.object({
 });
 export const intradayBodySchema = z.array(intradayBarSchema);
 
+/** Columns of `length` bars, every value 0, for a parser or a fixture to fill. */
+export function zeroIntradayColumns(length: number): FmpIntradayColumns {
+  return {
+    length,
+    wallMs: new Float64Array(length),
+    open: new Float64Array(length),
+    high: new Float64Array(length),
+    low: new Float64Array(length),
+    close: new Float64Array(length),
+    volume: new Float64Array(length),
+  };
+}
+
 /** Intraday rows (already validated) → columns, in the body's order. */
 export function intradayRowsToColumns(rows: z.infer<typeof intradayBodySchema>): FmpIntradayColumns {
   const n = rows.length;
-  const columns: FmpIntradayColumns = {
-    length: n,
-    wallMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const columns = zeroIntradayColumns(n);
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
     columns.wallMs[i] = wallMsOfFmpDateTime(row.date);

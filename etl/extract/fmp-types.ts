@@ -1,9 +1,11 @@
 /**
- * Validated FMP data as the client hands it to the rest of the ETL (docs/fmp.md#bodies).
+ * Validated FMP data as the client hands it to the rest of the ETL (docs/fmp.md#bodies), the requests that ask for
+ * it, and the client's interface (`createFmpClient` in fmp-client.ts makes one).
  * The client owns the zod schemas and parsers that produce these; transform and pipeline only consume them.
  */
 import type { IntradayInterval } from '../core/intervals.ts';
 import type { IsoDate } from '../core/time.ts';
+import type { FmpClientStats } from './fmp-client-stats.ts';
 
 /**
  * Intraday bars of one response, as validated columns in FMP's order (newest first).
@@ -32,6 +34,21 @@ export interface IntradayRequest {
   extended?: boolean;
   /** Raw prices, not split-adjusted. The warehouse stores raw prices, so the ETL sends true. */
   nonadjusted?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FmpRequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface EodRequest {
+  symbol: string;
+  /** First date, inclusive. */
+  from?: IsoDate;
+  /** Last date, inclusive. */
+  to?: IsoDate;
+  /** Default `split-adjusted` (`historical-price-eod/full`); `non-split-adjusted` gives raw prices. */
+  adjustment?: 'split-adjusted' | 'non-split-adjusted';
   signal?: AbortSignal;
 }
 
@@ -105,4 +122,26 @@ export interface FmpHoliday {
 export interface FmpStockListEntry {
   symbol: string;
   companyName: string | null;
+}
+
+// why: the interface sits beside the data types it returns, so that they are listed here and in the schemas only.
+export interface FmpClient {
+  /** Intraday bars of one symbol and date window, newest first as FMP sends them. `[]` gives `length: 0`. */
+  intradayBars(req: IntradayRequest): Promise<FmpIntradayColumns>;
+  eodBars(req: EodRequest): Promise<FmpEodBar[]>;
+  splits(symbol: string, options?: FmpRequestOptions): Promise<FmpSplit[]>;
+  dividends(symbol: string, options?: FmpRequestOptions): Promise<FmpDividend[]>;
+  quote(symbol: string, options?: FmpRequestOptions): Promise<FmpQuote[]>;
+  /** One request for many symbols (`batch-quote?symbols=A,B`). */
+  batchQuote(symbols: string[], options?: FmpRequestOptions): Promise<FmpQuote[]>;
+  marketHours(exchange: string, options?: FmpRequestOptions): Promise<FmpMarketHours[]>;
+  holidays(
+    exchange: string,
+    range?: { from?: IsoDate; to?: IsoDate },
+    options?: FmpRequestOptions,
+  ): Promise<FmpHoliday[]>;
+  stockList(options?: FmpRequestOptions): Promise<FmpStockListEntry[]>;
+  stats(): FmpClientStats;
+  /** Closes the connection pool and releases this client's share of the key's limiter. */
+  close(): Promise<void>;
 }

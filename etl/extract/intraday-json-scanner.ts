@@ -1,7 +1,7 @@
 /**
  * The strict JSON byte scanner under the intraday parser: whitespace, strings (escapes and control characters
- * checked as JSON.parse checks them), numbers, literals and skipped values of any depth, read straight from the
- * body's bytes. Every rejection is an IntradayBodyError with the byte offset where the scanner gave up.
+ * checked as JSON.parse checks them), numbers, literals, the punctuation of objects and arrays, and skipped values of
+ * any depth, read straight from the body's bytes. Every rejection is an IntradayBodyError with the byte offset where the scanner gave up.
  */
 
 /** The body is not a JSON array of valid intraday bars. `offset` is the byte where the parser gave up. */
@@ -32,11 +32,23 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 const decoder = new TextDecoder('utf-8');
 
+/** A string's raw content in the body: bytes [start, end) between its quotes, and whether it has escapes. */
+export interface ScannedString {
+  start: number;
+  end: number;
+  escaped: boolean;
+}
+
 /** A cursor over the body's bytes; `fail` throws an IntradayBodyError at the cursor. */
 export class Scanner {
   pos = 0;
   numberValue = 0;
   numberValid = true;
+  /** Set by `scanDecimal`: how many digits it read, before and after the decimal point. */
+  digits = 0;
+  /** Set by `scanDecimal` when it returns -1: the byte where the number broke off, and why. */
+  decimalErrorAt = 0;
+  decimalError = '';
   constructor(readonly b: Uint8Array) {}
 
   fail(message: string): never {
@@ -59,11 +71,70 @@ export class Scanner {
     this.pos++;
   }
 
+  /** Whether a string starts at the cursor. */
+  atString(): boolean {
+    return this.b[this.pos] === QUOTE;
+  }
+
+  /** Whether a number starts at the cursor ('-' or a digit). */
+  atNumber(): boolean {
+    const c = this.b[this.pos];
+    return c === MINUS || (c !== undefined && c >= ZERO && c <= NINE);
+  }
+
+  /** Steps into an object (else fails: `expected ${what}`) and past whitespace; true for `{}`, stepped over whole. */
+  enterObject(what = "'{'"): boolean {
+    return this.enter(LBRACE, RBRACE, what);
+  }
+
+  /** Steps into an array (else fails: `expected ${what}`) and past whitespace; true for `[]`, stepped over whole. */
+  enterArray(what = "'['"): boolean {
+    return this.enter(LBRACKET, RBRACKET, what);
+  }
+
+  /** After an object's member: true past a ',' (another member follows), false past the closing '}'. */
+  nextInObject(): boolean {
+    return this.next(RBRACE, "',' or '}'");
+  }
+
+  /** After an array's element: true past a ',' (another element follows), false past the closing ']'. */
+  nextInArray(): boolean {
+    return this.next(RBRACKET, "',' or ']'");
+  }
+
+  /** An object member's key and its ':' with the whitespace around them; leaves the cursor at the value. */
+  memberKey(): ScannedString {
+    this.skipWs();
+    const key = this.scanString();
+    this.skipWs();
+    this.expect(COLON, "':'");
+    this.skipWs();
+    return key;
+  }
+
+  private enter(open: number, close: number, what: string): boolean {
+    this.expect(open, what);
+    this.skipWs();
+    if (this.b[this.pos] !== close) return false;
+    this.pos++;
+    return true;
+  }
+
+  private next(close: number, what: string): boolean {
+    this.skipWs();
+    if (this.b[this.pos] === COMMA) {
+      this.pos++;
+      return true;
+    }
+    this.expect(close, what);
+    return false;
+  }
+
   /**
    * Scans a string starting at its opening quote; returns [start, end) of its raw content and whether it had
    * escapes. Validates escapes and rejects raw control characters, as JSON.parse does.
    */
-  scanString(): { start: number; end: number; escaped: boolean } {
+  scanString(): ScannedString {
     const b = this.b;
     if (b[this.pos] !== QUOTE) this.fail('expected a string');
     let p = this.pos + 1;
@@ -124,11 +195,14 @@ export class Scanner {
     return JSON.parse(decoder.decode(this.b.subarray(start - 1, end + 1))) as string;
   }
 
-  /** Scans a JSON number; sets numberValue (and numberValid = finite). */
-  scanNumber(): void {
+  /**
+   * Reads `-?(0|[1-9][0-9]*)(\.[0-9]+)?` from `p` without moving the cursor and returns the position after it. Sets
+   * `digits`, and `numberValue` to ±mantissa / 10^fraction, which is exact (= parseFloat) only for at most 15 digits.
+   * Returns -1 where the grammar breaks, with `decimalErrorAt` and `decimalError` saying where and why.
+   * why: one reading of numbers for `scanNumber` and the intraday parser's fast path for canonical bars.
+   */
+  scanDecimal(p: number): number {
     const b = this.b;
-    let p = this.pos;
-    const begin = p;
     let negative = false;
     if (b[p] === MINUS) {
       negative = true;
@@ -147,17 +221,13 @@ export class Scanner {
         c = b[++p];
       }
     } else {
-      this.pos = p;
-      this.fail('expected a number');
+      return this.decimalFailure(p, 'expected a number');
     }
     let fraction = 0;
     if (b[p] === DOT) {
-      p++;
-      c = b[p];
-      if (c === undefined || c < ZERO || c > NINE) {
-        this.pos = p;
-        this.fail('expected a digit after the decimal point');
-      }
+      c = b[++p];
+      if (c === undefined || c < ZERO || c > NINE)
+        return this.decimalFailure(p, 'expected a digit after the decimal point');
       while (c !== undefined && c >= ZERO && c <= NINE) {
         mantissa = mantissa * 10 + (c - ZERO);
         digits++;
@@ -165,8 +235,31 @@ export class Scanner {
         c = b[++p];
       }
     }
+    this.digits = digits;
+    // why: mantissa / 10^k is exact-then-correctly-rounded (= parseFloat) only while both are exact doubles:
+    // at most 15 digits and k ≤ 22; callers take the slow, exact path for anything else.
+    const value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+    this.numberValue = negative ? -value : value;
+    return p;
+  }
+
+  private decimalFailure(at: number, why: string): number {
+    this.decimalErrorAt = at;
+    this.decimalError = why;
+    return -1;
+  }
+
+  /** Scans a JSON number; sets numberValue (and numberValid = finite). */
+  scanNumber(): void {
+    const b = this.b;
+    const begin = this.pos;
+    let p = this.scanDecimal(begin);
+    if (p < 0) {
+      this.pos = this.decimalErrorAt;
+      this.fail(this.decimalError);
+    }
     let exponent = false;
-    c = b[p];
+    let c = b[p];
     if (c === 0x65 || c === 0x45) {
       exponent = true;
       p++;
@@ -179,70 +272,34 @@ export class Scanner {
       while (c !== undefined && c >= ZERO && c <= NINE) c = b[++p];
     }
     this.pos = p;
-    // why: mantissa / 10^k is exact-then-correctly-rounded (= parseFloat) only while both are exact doubles:
-    // at most 15 digits and k ≤ 22; anything else takes the slow, exact path.
-    let value: number;
-    if (!exponent && digits <= 15) {
-      value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
-      if (negative) value = -value;
-    } else {
+    if (exponent || this.digits > 15) {
       let text = '';
       for (let i = begin; i < p; i++) text += String.fromCharCode(b[i]!);
-      value = Number(text);
+      this.numberValue = Number(text);
     }
-    this.numberValue = value;
-    this.numberValid = Number.isFinite(value);
+    this.numberValid = Number.isFinite(this.numberValue);
   }
 
   /** Skips any JSON value, validating its syntax. */
   skipValue(depth = 0): void {
     if (depth > 512) this.fail('nesting too deep');
-    const b = this.b;
-    const c = b[this.pos];
+    const c = this.b[this.pos];
     if (c === QUOTE) {
       this.scanString();
-    } else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
+    } else if (this.atNumber()) {
       this.scanNumber();
     } else if (c === LBRACE) {
-      this.pos++;
-      this.skipWs();
-      if (b[this.pos] === RBRACE) {
-        this.pos++;
-        return;
-      }
-      for (;;) {
-        this.skipWs();
-        this.scanString();
-        this.skipWs();
-        this.expect(COLON, "':'");
-        this.skipWs();
+      if (this.enterObject()) return;
+      do {
+        this.memberKey();
         this.skipValue(depth + 1);
-        this.skipWs();
-        if (b[this.pos] === COMMA) {
-          this.pos++;
-          continue;
-        }
-        this.expect(RBRACE, "',' or '}'");
-        return;
-      }
+      } while (this.nextInObject());
     } else if (c === LBRACKET) {
-      this.pos++;
-      this.skipWs();
-      if (b[this.pos] === RBRACKET) {
-        this.pos++;
-        return;
-      }
-      for (;;) {
+      if (this.enterArray()) return;
+      do {
         this.skipWs();
         this.skipValue(depth + 1);
-        this.skipWs();
-        if (b[this.pos] === COMMA) {
-          this.pos++;
-          continue;
-        }
-        this.expect(RBRACKET, "',' or ']'");
-        return;
-      }
+      } while (this.nextInArray());
     } else if (!this.literal('true') && !this.literal('false') && !this.literal('null')) {
       this.fail('expected a JSON value');
     }

@@ -7,27 +7,21 @@
  * throws an IntradayBodyError. `intraday-parser.test.ts` checks this over generated valid and corrupted bodies.
  * The JSON scanning under both paths (canonical bars, and any other valid layout) is `intraday-json-scanner.ts`.
  */
-import { wallMsOfFields, wallMsOfFmpDateTime } from './fmp-schemas.ts';
+import { wallMsOfFields, wallMsOfFmpDateTime, zeroIntradayColumns } from './fmp-schemas.ts';
 import type { FmpIntradayColumns } from './fmp-types.ts';
 import { Scanner } from './intraday-json-scanner.ts';
 
 export { IntradayBodyError } from './intraday-json-scanner.ts';
 
-// why: module-local copies of the scanner's byte constants: read through imported bindings, the hot path parsed
-// canonical bodies ~25% slower under tsx's ESM loader and ~7x slower when loaded as CommonJS (measured on 40
-// simulator bodies of a week of 1min bars; `npm run bench -- client` reports the figure as decode+validate ms/MB).
-const QUOTE = 0x22;
-const COMMA = 0x2c;
+// why: module-local copies of the scanner's byte constants that the date and canonical-bar paths read per byte:
+// read through imported bindings, the hot path parsed canonical bodies ~25% slower under tsx's ESM loader and ~7x
+// slower when loaded as CommonJS (measured on 40 simulator bodies of a week of 1min bars; `npm run bench -- client`
+// reports the figure as decode+validate ms/MB). Structure and numbers are read by the scanner's methods.
 const COLON = 0x3a;
-const LBRACE = 0x7b;
 const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
 const MINUS = 0x2d;
-const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 // Field slots; a field's state is 0 missing, 1 valid, 2 present but invalid (JSON.parse keeps the last duplicate).
 const F_DATE = 0;
@@ -137,58 +131,13 @@ function matchesAt(b: Uint8Array, p: number, literal: Uint8Array): boolean {
   return true;
 }
 
-/** End of the number parsed by `simpleNumberAt`, or -1 when it was not a simple number. */
-let simpleNumberEnd = -1;
-
-/**
- * A JSON number of at most 15 digits without exponent at `p` (the common case), parsed as `Scanner.scanNumber`
- * would; sets `simpleNumberEnd` to -1 for anything else so the caller falls back to the general path.
- */
-function simpleNumberAt(b: Uint8Array, p: number): number {
-  simpleNumberEnd = -1;
-  let negative = false;
-  if (b[p] === MINUS) {
-    negative = true;
-    p++;
-  }
-  let c = b[p];
-  let mantissa = 0;
-  let digits = 0;
-  if (c === ZERO) {
-    p++;
-    digits = 1;
-  } else if (c !== undefined && c > ZERO && c <= NINE) {
-    while (c !== undefined && c >= ZERO && c <= NINE) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      c = b[++p];
-    }
-  } else {
-    return 0;
-  }
-  let fraction = 0;
-  if (b[p] === DOT) {
-    c = b[++p];
-    if (c === undefined || c < ZERO || c > NINE) return 0;
-    while (c !== undefined && c >= ZERO && c <= NINE) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      fraction++;
-      c = b[++p];
-    }
-  }
-  if (digits > 15) return 0;
-  simpleNumberEnd = p;
-  const value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
-  return negative ? -value : value;
-}
-
 /**
  * The hot path: a bar written exactly as FMP writes it (`{"date":"…","open":…,"low":…,"high":…,"close":…,"volume":…}`,
- * no spaces, simple numbers). Fills `values` and returns the position after `}`, or -1 for anything else, which
+ * no spaces, numbers of at most 15 digits without exponent). Fills `values` and returns the position after `}`, or -1 for anything else, which
  * the general path then judges from the same position.
  */
-function canonicalBarAt(b: Uint8Array, p: number, values: Float64Array): number {
+function canonicalBarAt(s: Scanner, p: number, values: Float64Array): number {
+  const b = s.b;
   if (!matchesAt(b, p, LIT_DATE)) return -1;
   p += LIT_DATE.length;
   const wall = wallMsOfRaw(b, p, p + 19);
@@ -197,37 +146,17 @@ function canonicalBarAt(b: Uint8Array, p: number, values: Float64Array): number 
   for (let k = 0; k < NUMBER_LITERALS.length; k++) {
     const literal = NUMBER_LITERALS[k]!;
     if (!matchesAt(b, p, literal)) return -1;
-    values[NUMBER_FIELDS[k]!] = simpleNumberAt(b, p + literal.length);
-    p = simpleNumberEnd;
-    if (p < 0) return -1;
+    p = s.scanDecimal(p + literal.length);
+    if (p < 0 || s.digits > 15) return -1;
+    values[NUMBER_FIELDS[k]!] = s.numberValue;
   }
   if (b[p] !== RBRACE) return -1;
   values[F_DATE] = wall;
   return p + 1;
 }
 
-interface Growable {
-  wallMs: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-}
-
-function allocate(capacity: number): Growable {
-  return {
-    wallMs: new Float64Array(capacity),
-    open: new Float64Array(capacity),
-    high: new Float64Array(capacity),
-    low: new Float64Array(capacity),
-    close: new Float64Array(capacity),
-    volume: new Float64Array(capacity),
-  };
-}
-
-function grow(cols: Growable, capacity: number): Growable {
-  const next = allocate(capacity);
+function grow(cols: FmpIntradayColumns, capacity: number): FmpIntradayColumns {
+  const next = zeroIntradayColumns(capacity);
   next.wallMs.set(cols.wallMs);
   next.open.set(cols.open);
   next.high.set(cols.high);
@@ -240,25 +169,17 @@ function grow(cols: Growable, capacity: number): Growable {
 /** The general path for one bar object at `s.pos`: any whitespace, key order, duplicates, extra keys, escapes. */
 function parseBarObject(s: Scanner, state: Uint8Array, values: Float64Array, n: number): void {
   const b = s.b;
-  if (b[s.pos] !== LBRACE) s.fail('expected a bar object');
-  s.pos++;
   state.fill(0);
-  s.skipWs();
-  if (b[s.pos] !== RBRACE) {
-    for (;;) {
-      s.skipWs();
-      const key = s.scanString();
+  if (!s.enterObject('a bar object')) {
+    do {
+      const key = s.memberKey();
       const field = key.escaped
         ? fieldOfName(s.decode(key.start, key.end))
         : fieldOfKey(b, key.start, key.end);
-      s.skipWs();
-      s.expect(COLON, "':'");
-      s.skipWs();
-      const c = b[s.pos];
       if (field < 0) {
         s.skipValue();
       } else if (field === F_DATE) {
-        if (c === QUOTE) {
+        if (s.atString()) {
           const str = s.scanString();
           const wall = str.escaped
             ? wallMsOfFmpDateTime(s.decode(str.start, str.end))
@@ -272,7 +193,7 @@ function parseBarObject(s: Scanner, state: Uint8Array, values: Float64Array, n: 
           s.skipValue();
           state[F_DATE] = 2;
         }
-      } else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
+      } else if (s.atNumber()) {
         s.scanNumber();
         state[field] = s.numberValid ? 1 : 2;
         values[field] = s.numberValue;
@@ -280,16 +201,7 @@ function parseBarObject(s: Scanner, state: Uint8Array, values: Float64Array, n: 
         s.skipValue();
         state[field] = 2;
       }
-      s.skipWs();
-      if (b[s.pos] === COMMA) {
-        s.pos++;
-        continue;
-      }
-      s.expect(RBRACE, "',' or '}'");
-      break;
-    }
-  } else {
-    s.pos++;
+    } while (s.nextInObject());
   }
   for (let f = 0; f < 6; f++) {
     if (state[f] !== 1) s.fail(`bar ${n}: ${state[f] === 0 ? 'missing' : 'invalid'} "${FIELD_NAMES[f]}"`);
@@ -302,20 +214,16 @@ export function parseIntradayBody(bytes: Uint8Array): FmpIntradayColumns {
   const b = bytes;
   // why: an FMP bar is about 100 bytes; start there and double if the guess was low.
   let capacity = Math.max(16, Math.ceil(bytes.length / 90));
-  let cols = allocate(capacity);
+  let cols = zeroIntradayColumns(capacity);
   let n = 0;
   const state = new Uint8Array(6);
   const values = new Float64Array(6);
 
   s.skipWs();
-  s.expect(LBRACKET, "'[' (a JSON array)");
-  s.skipWs();
-  if (b[s.pos] === RBRACKET) {
-    s.pos++;
-  } else {
-    for (;;) {
+  if (!s.enterArray("'[' (a JSON array)")) {
+    do {
       s.skipWs();
-      const canonicalEnd = canonicalBarAt(b, s.pos, values);
+      const canonicalEnd = canonicalBarAt(s, s.pos, values);
       if (canonicalEnd >= 0) s.pos = canonicalEnd;
       else parseBarObject(s, state, values, n);
       if (n === capacity) {
@@ -329,14 +237,7 @@ export function parseIntradayBody(bytes: Uint8Array): FmpIntradayColumns {
       cols.close[n] = values[F_CLOSE]!;
       cols.volume[n] = values[F_VOLUME]!;
       n++;
-      s.skipWs();
-      if (b[s.pos] === COMMA) {
-        s.pos++;
-        continue;
-      }
-      s.expect(RBRACKET, "',' or ']'");
-      break;
-    }
+    } while (s.nextInArray());
   }
   s.skipWs();
   if (s.pos !== b.length) s.fail('unexpected data after the array');

@@ -4,24 +4,17 @@
  */
 import type { IntradayInterval } from '../core/intervals.ts';
 import { type IsoDate, MS_PER_MINUTE, nyDateOf } from '../core/time.ts';
-import { bucketOf, type MinuteSegment, OPEN_MINUTE, sessionDay } from './sim-minutes.ts';
+import { bucketOf, type MinuteSegment, type OhlcvColumns, OPEN_MINUTE, sessionDay } from './sim-minutes.ts';
 import { simSessions } from './sim-sessions.ts';
 import { adjustedSplitFactor, rawSplitFactor, type SimSymbolProfile, symbolProfile } from './sim-symbols.ts';
 
-/** Ascending intraday bars as columns. */
-export interface SimBarColumns {
+/** Ascending intraday bars as columns: prices in USD rounded to cents, volumes in shares (integers). */
+export interface SimBarColumns extends OhlcvColumns {
   length: number;
   /** Index of the bar's session in `simSessions().sessions`. */
   sessionIndex: Uint16Array;
   /** Bar start as minute of the New York day (570 = 09:30). */
   minute: Uint16Array;
-  /** USD, rounded to cents. */
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  /** Shares (integers). */
-  volume: Float64Array;
 }
 
 export interface SimIntradayOptions {
@@ -48,15 +41,8 @@ export const roundTo = (x: number, digits: number): number => {
 };
 
 /** Per-day aggregation: generated-basis prices (unrounded), raw volumes (whole shares). */
-interface DayBars {
+interface DayBars extends MinuteSegment {
   sessionIndex: number;
-  count: number;
-  minute: Uint16Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 /**

@@ -18,17 +18,20 @@ export const PRE_MARKET_MINUTE = 240;
 /** Length of the post-market session after the close, minutes (16:00–19:59 on a full day). */
 export const POST_MARKET_MINUTES = 240;
 
-/** Minutes of one segment of a session, ascending, adjusted basis, unrounded. */
-export interface MinuteSegment {
-  count: number;
-  /** Minute of the New York day of the bar start (570 = 09:30). */
-  minute: Uint16Array;
+/** Price and volume columns of bars; which basis and rounding, the interfaces that extend it say. */
+export interface OhlcvColumns {
   open: Float64Array;
   high: Float64Array;
   low: Float64Array;
   close: Float64Array;
-  /** Raw shares. */
   volume: Float64Array;
+}
+
+/** Minutes of one segment of a session, ascending, adjusted basis, unrounded; volumes are raw shares. */
+export interface MinuteSegment extends OhlcvColumns {
+  count: number;
+  /** Minute of the New York day of the bar start (570 = 09:30). */
+  minute: Uint16Array;
 }
 
 interface SimDay {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStrategy, type TargetWeight } from '../strategy.ts';
+import { defineStrategy, PendingTargets } from '../strategy.ts';
 
 const params = z
   .object({
@@ -18,27 +18,17 @@ export default defineStrategy({
   create: (p) => {
     const up = 1 + p.threshold;
     const down = 1 - p.threshold;
-    let pending: TargetWeight[] = [];
-    let sliceAt = Number.NaN;
+    const pending = new PendingTargets();
     return {
       onBar(s, { market, portfolio }) {
-        // why: a signal is about the latest close only; one left from an earlier bar close is stale.
-        if (market.now !== sliceAt) {
-          sliceAt = market.now;
-          if (pending.length > 0) pending = [];
-        }
+        pending.atBar(market.now);
         const previous = market.close(s, 1);
         if (!(previous > 0)) return;
         const ratio = market.close(s, 0) / previous;
-        if (ratio > up) pending.push({ symbolIndex: s, weight: p.weight });
-        else if (ratio < down && portfolio.position(s) !== 0) pending.push({ symbolIndex: s, weight: 0 });
+        if (ratio > up) pending.push(s, p.weight);
+        else if (ratio < down && portfolio.position(s) !== 0) pending.push(s, 0);
       },
-      onDecision() {
-        if (pending.length === 0) return undefined;
-        const targets = pending;
-        pending = [];
-        return { targets };
-      },
+      onDecision: () => pending.take(),
     };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSIONS_PER_YEAR } from '../backtest-metrics.ts';
-import { defineStrategy, type TargetWeight } from '../strategy.ts';
+import { defineStrategy, PendingTargets } from '../strategy.ts';
 
 const params = z
   .object({
@@ -30,15 +30,10 @@ export default defineStrategy({
   warmupBars: (p) => p.lookbackBars + 1,
   create: (p, universe) => {
     const n = p.lookbackBars;
-    let pending: TargetWeight[] = [];
-    let sliceAt = Number.NaN;
+    const pending = new PendingTargets();
     return {
       onBar(s, { market, portfolio }) {
-        // why: a signal is about the latest close only; one left from an earlier bar close is stale.
-        if (market.now !== sliceAt) {
-          sliceAt = market.now;
-          if (pending.length > 0) pending = [];
-        }
+        pending.atBar(market.now);
         if (market.barCount(s) <= n) return;
         const close = market.close(s);
         const roc = close / market.close(s, n) - 1;
@@ -60,17 +55,12 @@ export default defineStrategy({
         if (roc > band && held === 0) {
           if (portfolio.cash < p.minCashFraction * portfolio.equity) return;
           const weight = Math.min(p.maxWeight, p.targetAnnualVol / annualVol / universe.length);
-          pending.push({ symbolIndex: s, weight });
+          pending.push(s, weight);
         } else if (roc < -band && held !== 0) {
-          pending.push({ symbolIndex: s, weight: 0 });
+          pending.push(s, 0);
         }
       },
-      onDecision() {
-        if (pending.length === 0) return undefined;
-        const targets = pending;
-        pending = [];
-        return { targets };
-      },
+      onDecision: () => pending.take(),
     };
   },
 });

@@ -6,6 +6,7 @@ import { sessionsBetween } from '../../core/calendar.ts';
 import { barStartsOfSession, type IntradayInterval } from '../../core/intervals.ts';
 import { hashString, seededRandom } from '../../core/seeded-random.ts';
 import { type IsoDate, utcMsToNyWallMs } from '../../core/time.ts';
+import { zeroIntradayColumns } from '../../extract/fmp-schemas.ts';
 import type { FmpIntradayColumns } from '../../extract/fmp-types.ts';
 
 /** Bars of every session from `from` to `to` (New York dates, inclusive), newest first. */
@@ -19,15 +20,7 @@ export function fixtureIntradayColumns(
   const starts = sessionsBetween(from, to).flatMap((s) => barStartsOfSession(s, interval));
   const n = starts.length;
   const next = seededRandom(hashString(`${symbol}/${interval}/${variant}`));
-  const columns: FmpIntradayColumns = {
-    length: n,
-    wallMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const columns = zeroIntradayColumns(n);
   let price = 50 + next() * 100;
   for (let k = 0; k < n; k++) {
     const i = n - 1 - k; // newest first
