@@ -1,76 +1,30 @@
+/**
+ * The writer publishing snapshots: files replaced, appended, compacted and deleted, readers and the CLI catalog
+ * bound to their snapshot, the etl lock. The run ledger and the other datasets: warehouse-ledger.int.test.ts.
+ */
+
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../core/clock.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../core/errors.ts';
-import { silentLogger } from '../core/log.ts';
 import { fixtureIntradayColumns } from '../transform/testing/intraday-fixture.ts';
 import { type IntradayWindow, transformIntraday } from '../transform/transform-intraday.ts';
 import { MAX_FILES_PER_PARTITION } from './etl-stage.ts';
 import { readManifest, readSnapshot, snapshotVersions } from './lake-manifest.ts';
 import { LakeTransaction } from './lake-transaction.ts';
+import { commitOf, sum, useWriterFixture, week } from './testing/writer-fixture.ts';
 import { openWarehouseReader } from './warehouse-reader.ts';
-import {
-  openWarehouseWriter,
-  type WarehouseWriter,
-  type WarehouseWriterOptions,
-} from './warehouse-writer.ts';
+import type { WarehouseWriter } from './warehouse-writer.ts';
 
-let dir: string;
+const fx = useWriterFixture();
+const { open, query, barFiles, lakeFiles } = fx;
 let writer: WarehouseWriter | undefined;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-writer-'));
-});
 afterEach(() => {
   writer?.close();
   writer = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
 });
-
-const open = (options: Partial<WarehouseWriterOptions> = {}) =>
-  openWarehouseWriter({
-    warehouseDir: dir,
-    log: silentLogger(),
-    clock: systemClock,
-    lockWaitMs: 0,
-    ...options,
-  });
-
-const barFiles = () => readManifest(path.join(dir, 'lake')).datasets.bars ?? [];
-const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
-
-function commitOf(window: IntradayWindow, loadId: number, variant = 0) {
-  return transformIntraday(
-    window,
-    fixtureIntradayColumns(window.symbol, window.interval, window.from, window.to, variant),
-    { loadId },
-  );
-}
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await openWarehouseReader(dir);
-  try {
-    return (await reader.connection.runAndReadAll(sql)).getRowObjectsJson();
-  } finally {
-    reader.close();
-  }
-}
-
-function lakeFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  const lake = path.join(dir, 'lake');
-  for (const f of fs.readdirSync(lake, { recursive: true }) as string[]) {
-    const stat = fs.statSync(path.join(lake, f));
-    if (stat.isFile()) files.set(f, `${stat.ino}/${stat.mtimeMs}/${stat.size}`);
-  }
-  return files;
-}
-
-const week: IntradayWindow = { symbol: 'AAPL', interval: '5min', from: '2024-03-04', to: '2024-03-08' };
 
 describe('warehouse writer', () => {
   it('gives every view on an empty lake', async () => {
@@ -94,10 +48,10 @@ describe('warehouse writer', () => {
     expect(first.rows).toBeGreaterThanOrEqual(390);
     await writer.finishLoad(loadId, { status: 'ok' });
     const before = lakeFiles();
-    const catalogBefore = fs.statSync(path.join(dir, 'catalog.duckdb')).mtimeMs;
+    const catalogBefore = fs.statSync(path.join(fx.dir, 'catalog.duckdb')).mtimeMs;
     expect(await writer.publish()).toEqual({ version: 1, files: [], rows: 0 });
     expect(lakeFiles()).toEqual(before);
-    expect(fs.statSync(path.join(dir, 'catalog.duckdb')).mtimeMs).toBe(catalogBefore);
+    expect(fs.statSync(path.join(fx.dir, 'catalog.duckdb')).mtimeMs).toBe(catalogBefore);
     const [state] = await writer.windowStates({ dataset: 'bars' });
     expect(state).toMatchObject({ status: 'loaded', attempts: 1, rowCount: 390, loadId });
     writer.close();
@@ -135,7 +89,7 @@ describe('warehouse writer', () => {
     // why: a snapshot whose sessions file was written from another calendar (its fingerprint differs).
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
-    const root = path.join(dir, 'lake');
+    const root = path.join(fx.dir, 'lake');
     const tx = new LakeTransaction(root, con, readManifest(root));
     tx.setProperty('sessions_calendar_sha256', 'an older calendar');
     tx.commit(Date.now());
@@ -275,8 +229,8 @@ describe('warehouse writer', () => {
       ),
     ).toEqual([{ n: String(78 * 11), k: String(78 * 11), d: '11' }]);
     const kept = new Set(
-      snapshotVersions(path.join(dir, 'lake')).flatMap((v) =>
-        (readSnapshot(path.join(dir, 'lake'), v).datasets.bars ?? []).map((f) => f.path),
+      snapshotVersions(path.join(fx.dir, 'lake')).flatMap((v) =>
+        (readSnapshot(path.join(fx.dir, 'lake'), v).datasets.bars ?? []).map((f) => f.path),
       ),
     );
     const onDisk = [...lakeFiles().keys()].filter((f) => f.startsWith('bars/'));
@@ -288,7 +242,7 @@ describe('warehouse writer', () => {
     const loadId = await writer.beginLoad('test');
     await writer.commitIntraday([commitOf(week, loadId, 0)], loadId);
     await writer.publish();
-    const reader = await openWarehouseReader(dir);
+    const reader = await openWarehouseReader(fx.dir);
     try {
       const before = (await reader.query('select sum(close) s from bars')).getRowsJS();
       await writer.commitIntraday([commitOf(week, loadId, 1)], loadId);
@@ -307,7 +261,7 @@ describe('warehouse writer', () => {
   });
 
   it('replays a snapshot the ledger missed and deletes files no snapshot lists when it opens', async () => {
-    const root = path.join(dir, 'lake');
+    const root = path.join(fx.dir, 'lake');
     writer = await open();
     writer.close();
     writer = undefined;
@@ -335,168 +289,6 @@ describe('warehouse writer', () => {
     expect(fs.existsSync(path.join(root, written!.path))).toBe(false);
   });
 
-  it('stores an incomplete window failed, with its bars, so the next run fetches it whole', async () => {
-    writer = await open();
-    const loadId = await writer.beginLoad('realtime');
-    await writer.commitIntraday([{ ...commitOf(week, loadId), incompleteReason: 'live session' }], loadId);
-    await writer.publish();
-    expect(await writer.failedWindows()).toMatchObject([
-      { symbol: 'AAPL', status: 'failed', rowCount: 390, error: 'live session' },
-    ]);
-    expect(await writer.watermarks()).toEqual([]);
-    expect(await query('select count(*) n from bars')).toEqual([{ n: '390' }]);
-  });
-
-  it('records failures, empty windows, watermarks and quarantined rows', async () => {
-    writer = await open();
-    const loadId = await writer.beginLoad('test');
-    const holiday: IntradayWindow = {
-      symbol: 'MSFT',
-      interval: '1min',
-      from: '2024-01-15',
-      to: '2024-01-15',
-    };
-    await writer.commitIntraday([commitOf(holiday, loadId)], loadId);
-    const failed = { dataset: 'bars' as const, ...week, symbol: 'TSLA' };
-    await writer.recordFailure(failed, new Error('503 after 5 retries'), loadId);
-    await writer.recordFailure(failed, new Error('503 again'), loadId);
-    await writer.commitIntraday([commitOf(week, loadId)], loadId);
-    expect(await writer.failedWindows()).toMatchObject([{ symbol: 'TSLA', attempts: 2, error: '503 again' }]);
-    const marks = [
-      { dataset: 'bars', symbol: 'AAPL', interval: '5min', throughDate: '2024-03-08' },
-      { dataset: 'bars', symbol: 'MSFT', interval: '1min', throughDate: '2024-01-15' },
-    ];
-    expect(await writer.watermarks()).toEqual(marks);
-    await writer.publish();
-    expect(await writer.watermarks()).toEqual(marks);
-    expect((await writer.windowStates({ symbol: 'MSFT' }))[0]).toMatchObject({
-      status: 'empty',
-      rowCount: 0,
-    });
-    await writer.finishLoad(loadId, { status: 'partial', failed: 1 });
-  });
-
-  it('stores quarantined bars with their window once, however often the window is committed', async () => {
-    writer = await open();
-    const loadId = await writer.beginLoad('test');
-    const day: IntradayWindow = { symbol: 'AAPL', interval: '5min', from: '2024-03-04', to: '2024-03-04' };
-    const columns = fixtureIntradayColumns('AAPL', '5min', day.from, day.to);
-    columns.high[0] = columns.low[0]! - 1; // the newest bar breaks OHLC sanity
-    const t = transformIntraday(day, columns, { loadId });
-    await writer.commitIntraday([t], loadId);
-    await writer.commitIntraday([t], loadId);
-    await writer.publish();
-    expect(await writer.quarantined('AAPL')).toMatchObject([
-      {
-        dataset: 'bars',
-        from: '2024-03-04',
-        label: '2024-03-04 15:55:00',
-        reason: 'high is below open, close or low',
-      },
-    ]);
-    expect((await writer.windowStates())[0]).toMatchObject({
-      rowCount: 77,
-      quarantinedCount: 1,
-      attempts: 2,
-    });
-    await writer.commitIntraday([t], loadId);
-    await writer.publish();
-    expect(await writer.quarantined('AAPL')).toHaveLength(1);
-    expect((await writer.windowStates())[0]).toMatchObject({ attempts: 3 });
-  });
-
-  it('stores a bar once when windows committed together overlap; the later one wins', async () => {
-    writer = await open();
-    const loadId = await writer.beginLoad('test');
-    const monday: IntradayWindow = { ...week, to: week.from };
-    await writer.commitIntraday([commitOf(week, loadId), commitOf(monday, loadId, 1)], loadId);
-    await writer.publish();
-    writer.close();
-    writer = undefined;
-    const rows = await query(
-      `select count(*) n, count(distinct bar_start_at) k, sum(close) c from bars where session_date = date '2024-03-04'`,
-    );
-    const later = fixtureIntradayColumns('AAPL', '5min', monday.from, monday.to, 1);
-    expect(rows[0]).toMatchObject({ n: '78', k: '78' });
-    expect(Number(rows[0]!.c)).toBeCloseTo(sum(later.close), 6);
-    expect(await query('select count(*) n from bars')).toEqual([{ n: '390' }]);
-  });
-
-  it('runs calls made concurrently one after another', async () => {
-    writer = await open();
-    const loadId = await writer.beginLoad('test');
-    const tsla = { dataset: 'bars' as const, ...week, symbol: 'TSLA' };
-    const results = await Promise.all([
-      writer.commitIntraday([commitOf(week, loadId)], loadId),
-      writer.recordFailure(tsla, new Error('timeout'), loadId),
-      writer.commitIntraday([commitOf({ ...week, symbol: 'MSFT' }, loadId)], loadId),
-    ]);
-    expect(results[0]).toEqual({ staged: 390 });
-    expect(results[2]).toEqual({ staged: 390 });
-    const states = await writer.windowStates();
-    expect(states.map((s) => `${s.symbol} ${s.status} ${s.rowCount}`)).toEqual([
-      'AAPL loaded 390',
-      'MSFT loaded 390',
-      'TSLA failed 0',
-    ]);
-  });
-
-  it('stores splits, dividends and daily bars, and adjusts bars for splits in the views', async () => {
-    writer = await open();
-    const loadId = await writer.beginLoad('test');
-    await writer.commitIntraday([commitOf(week, loadId)], loadId);
-    const year = { symbol: 'AAPL', from: '2024-01-01', to: '2024-12-31' };
-    await writer.commitSplits(
-      year,
-      [{ symbol: 'AAPL', date: '2024-03-06', numerator: 4, denominator: 1 }],
-      loadId,
-    );
-    await writer.commitDividends(
-      year,
-      [
-        {
-          symbol: 'AAPL',
-          date: '2024-02-09',
-          recordDate: '2024-02-12',
-          paymentDate: null,
-          declarationDate: null,
-          dividend: 0.24,
-          adjDividend: 0.06,
-          frequency: 'Quarterly',
-        },
-      ],
-      loadId,
-    );
-    const eod = [{ symbol: 'AAPL', date: '2024-03-04', open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 }];
-    expect(await writer.commitEod(year, eod, loadId)).toEqual({ staged: 1 });
-    expect(await writer.commitEod(year, eod, loadId)).toEqual({ staged: 1 });
-    await writer.publish();
-    await writer.commitEod(
-      { symbol: 'MSFT', from: '2024-01-01', to: '2024-12-31' },
-      [{ ...eod[0]!, symbol: 'MSFT' }],
-      loadId,
-    );
-    await writer.publish();
-    writer.close();
-    writer = undefined;
-    const rows = await query(
-      `select session_date < date '2024-03-06' as before_split, bool_and(adj_close * 4 = close) x4,
-              bool_and(adj_close = close) same, bool_and(adj_volume = volume * 4) vol
-       from bars group by 1 order by 1`,
-    );
-    expect(rows).toEqual([
-      { before_split: false, x4: false, same: true, vol: false },
-      { before_split: true, x4: true, same: false, vol: true },
-    ]);
-    expect(await query('select symbol, dividend, frequency from dividends')).toEqual([
-      { symbol: 'AAPL', dividend: 0.24, frequency: 'Quarterly' },
-    ]);
-    expect(await query('select symbol, count(*) n from eod_bars group by all order by all')).toEqual([
-      { symbol: 'AAPL', n: '1' },
-      { symbol: 'MSFT', n: '1' },
-    ]);
-  });
-
   it('refuses a second writer while one holds the etl lock', async () => {
     writer = await open();
     await expect(open()).rejects.toBeInstanceOf(LockedError);
@@ -507,10 +299,10 @@ describe('warehouse writer', () => {
     const loadId = await writer.beginLoad('test');
     await writer.commitIntraday([commitOf(week, loadId)], loadId);
     await writer.publish();
-    const catalog = path.join(dir, 'catalog.duckdb');
+    const catalog = path.join(fx.dir, 'catalog.duckdb');
     // why: a CLI session that opened the catalog before the next publish keeps its snapshot's file lists.
     const held = fs.openSync(catalog, 'r');
-    const heldCopy = path.join(dir, 'catalog-held.duckdb');
+    const heldCopy = path.join(fx.dir, 'catalog-held.duckdb');
     fs.copyFileSync(catalog, heldCopy);
     fs.closeSync(held);
     await writer.commitIntraday([commitOf({ ...week, symbol: 'MSFT' }, loadId)], loadId);

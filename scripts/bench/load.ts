@@ -40,6 +40,11 @@ function dirBytes(dir: string): number {
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 /** Resident set now, MB. */
 const rssNowMb = () => Math.round(process.memoryUsage().rss / 1e6);
+/** CPU seconds (user + system, every thread of the process) since `start`. */
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 
 export default async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -100,6 +105,9 @@ export default async function run(args: string[]): Promise<void> {
     // Ours.
     const warehouseDir = path.join(root, 'warehouse');
     const oursStart = performance.now();
+    // why CPU time too: process.cpuUsage counts every thread of the process (parse workers, DuckDB's threads), so
+    // it says whether a side lost wall time to waiting or to work.
+    const oursCpu = process.cpuUsage();
     // why: parsing runs in a worker thread while the main thread commits the previous batch: a commit runs in
     // DuckDB's threads but scans the staged rows through a JS table function, so a main thread busy parsing
     // would stall it. At most three batches are held: one committing, one parsed, one being parsed. The worker
@@ -204,6 +212,7 @@ export default async function run(args: string[]): Promise<void> {
       writer.close();
     }
     const oursS = (performance.now() - oursStart) / 1000;
+    const oursCpuS = cpuSecondsSince(oursCpu);
     const oursPeakRss = peakRssMb();
     const lakeBarsBytes = dirBytes(path.join(warehouseDir, 'lake', 'bars'));
     const lakeFiles = (
@@ -217,6 +226,7 @@ export default async function run(args: string[]): Promise<void> {
     fs.mkdirSync(refDir);
     const refLakeDir = path.join(refDir, 'lake');
     const refStart = performance.now();
+    const refCpu = process.cpuUsage();
     const instance = await DuckDBInstance.create(path.join(refDir, 'ref.duckdb'));
     let refRows = 0;
     let refFiles = 0;
@@ -237,6 +247,7 @@ export default async function run(args: string[]): Promise<void> {
       instance.closeSync();
     }
     const refS = (performance.now() - refStart) / 1000;
+    const refCpuS = cpuSecondsSince(refCpu);
     const refLakeBytes = dirBytes(refLakeDir);
     say(`reference: ${refRows} rows in ${refS.toFixed(2)} s, ${refFiles} lake files, ${refLakeBytes} bytes`);
     if (refRows !== rows) throw new Error(`row counts differ: ours ${rows}, reference ${refRows}`);
@@ -248,6 +259,8 @@ export default async function run(args: string[]): Promise<void> {
       json_mb: Math.round(jsonBytes / 1e5) / 10,
       ours_s: Math.round(oursS * 100) / 100,
       ref_s: Math.round(refS * 100) / 100,
+      ours_cpu_s: Math.round(oursCpuS * 100) / 100,
+      ref_cpu_s: Math.round(refCpuS * 100) / 100,
       ours_rows_per_s: Math.round(rows / oursS),
       ref_rows_per_s: Math.round(refRows / refS),
       ratio: Math.round((refS / oursS) * 100) / 100,
