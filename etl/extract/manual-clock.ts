@@ -90,3 +90,33 @@ export class ManualClock implements Clock {
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/**
+ * A clock whose sleeps end at once (on the next turn of the event loop) and move its time to where they end:
+ * for tests that run real I/O (the simulator over HTTP, DuckDB), where nothing can say when every request has
+ * settled so that a ManualClock could be advanced. Every wait (rate-limit windows, pauses, backoff) is skipped
+ * while the simulator and the client still see it pass; the time read never depends on how fast the machine is.
+ * Sleeps begun together do not add up: each moves the time to its own end, if it is not there already.
+ */
+export class SkippingClock implements Clock {
+  private current: number;
+
+  constructor(startMs = Date.UTC(2024, 2, 11, 14, 0)) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const end = this.current + Math.max(0, ms);
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.current = Math.max(this.current, end);
+        resolve();
+      }),
+    );
+  }
+}
