@@ -15,9 +15,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ETL_WRITER_MEMORY } from '../../etl/pipeline/run-etl.ts';
+import { DIST_CLI_DIR, distState } from '../build-state.mjs';
 import type { ParsedBatch, ParseRequest, ParseWorkerData } from './_load-parse-worker.ts';
 import {
   checkSameBars,
@@ -116,9 +118,15 @@ export default async function run(args: string[]): Promise<void> {
     // of the run (parse_wait 2.8 of 5.2 s); the reference's read_json parses on both cores too. Batch i goes to
     // worker i % n, so the windows still reach the writer in the bodies' order.
     const workerCount = Math.max(1, Number(values['parse-workers']));
+    // why the compiled worker when the bundle is fresh: ours runs compiled in production (the CLI's bundle); the
+    // TypeScript entry registers tsx in the worker, whose module loading cost ~1 s of CPU a worker in the timed run.
+    const compiledWorker = distState() === 'fresh';
+    const parseWorkerUrl = compiledWorker
+      ? pathToFileURL(path.join(DIST_CLI_DIR, 'bench-load-parse-worker.js'))
+      : new URL('./_load-parse-worker.mjs', import.meta.url);
     const workers = Array.from({ length: workerCount }, (_, w) => {
       const mine = bodies.filter((_, i) => Math.floor(i / batchSize) % workerCount === w);
-      return new Worker(new URL('./_load-parse-worker.mjs', import.meta.url), {
+      return new Worker(parseWorkerUrl, {
         workerData: { bodies: mine } satisfies ParseWorkerData,
       });
     });
@@ -274,6 +282,7 @@ export default async function run(args: string[]): Promise<void> {
       ref_lake_bytes_per_bar: Math.round((refLakeBytes / rows) * 100) / 100,
       quarantined,
       batch_windows: batchSize,
+      parse_worker_compiled: compiledWorker,
       parse_workers: workerCount,
       memory_limit_mb: Number(values['memory-limit-mb']),
       ours_stage_s: Object.fromEntries(
