@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nyWallFormat } from './testing/ny-wall-format.ts';
 import {
   addDays,
   dayOfWeek,
@@ -15,15 +16,7 @@ import {
 describe('New York time', () => {
   it('agrees with the tz database on every 30 minutes from 1990 to 2099, both ways', () => {
     // why: format() and one regex are ~3× faster than formatToParts over 1.9M instants.
-    const fast = new Intl.DateTimeFormat('en-US', {
-      timeZone: 'America/New_York',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
+    const fast = nyWallFormat;
     const parts = /^(\d\d)\/(\d\d)\/(\d{4}), (\d\d):(\d\d)$/;
     let checked = 0;
     let skipped = 0;

@@ -1,20 +1,12 @@
 import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { sessionOn } from '../core/calendar.ts';
+import { nyWallFormat } from '../core/testing/ny-wall-format.ts';
 import type { FmpIntradayColumns } from '../extract/fmp-types.ts';
 import { barColumnsOf } from './bar-batch-schema.ts';
 import { fixtureIntradayColumns } from './testing/intraday-fixture.ts';
 import { transformIntraday } from './transform-intraday.ts';
 
-const nyWallFormat = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
 /** The New York wall clock of a UTC instant per the tz database, fields read as UTC. */
 function intlWallMs(utcMs: number): number {
   const p = Object.fromEntries(nyWallFormat.formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));
