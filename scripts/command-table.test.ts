@@ -33,8 +33,14 @@ describe('the command table', () => {
     });
     expect(contextOptionsOf(entry('members'), 'add')).toEqual({ logFileName: 'members.log' });
     expect(contextOptionsOf(entry('members'), 'list')).toEqual({});
-    expect(contextOptionsOf(entry('backup'), undefined)).toEqual({ logFileName: 'backup.log' });
-    expect(contextOptionsOf(entry('backup'), 'verify')).toEqual({ logFileName: 'backup.log' });
+    expect(contextOptionsOf(entry('backup'), undefined)).toEqual({
+      logFileName: 'backup.log',
+      terminalLogLevel: 'warn',
+    });
+    expect(contextOptionsOf(entry('backup'), 'verify')).toEqual({
+      logFileName: 'backup.log',
+      terminalLogLevel: 'warn',
+    });
     expect(contextOptionsOf(entry('backup'), 'list')).toEqual({});
     expect(contextOptionsOf(entry('calendar'), undefined)).toBeUndefined();
   });

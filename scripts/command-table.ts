@@ -25,9 +25,10 @@ export interface CommandEntry {
 }
 
 /** How the root builds a command's context: its log file (WAREHOUSE_DIR/logs/<name>) and default log level. */
-export interface ContextDeclaration extends Pick<ContextOptions, 'logFileName' | 'defaultLogLevel'> {
+export interface ContextDeclaration
+  extends Pick<ContextOptions, 'logFileName' | 'defaultLogLevel' | 'terminalLogLevel'> {
   /** Subcommands whose context differs: their options replace the command's. */
-  subcommands?: Record<string, Pick<ContextOptions, 'logFileName' | 'defaultLogLevel'>>;
+  subcommands?: Record<string, Pick<ContextOptions, 'logFileName' | 'defaultLogLevel' | 'terminalLogLevel'>>;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -41,7 +42,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'backup',
     describe: 'snapshot every store and the lake with a checksummed manifest, then apply retention (admin)',
-    context: { logFileName: 'backup.log', subcommands: { list: {} } },
+    context: { logFileName: 'backup.log', terminalLogLevel: 'warn', subcommands: { list: {} } },
     load: () => import('./commands/backup.ts'),
   },
   {
@@ -99,7 +100,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'restore <id>',
     describe: 'put a verified snapshot back, atomically; refuses while a writer runs (admin)',
-    context: { logFileName: 'restore.log' },
+    context: { logFileName: 'restore.log', terminalLogLevel: 'warn' },
     load: () => import('./commands/restore.ts'),
   },
   {

@@ -15,6 +15,11 @@ export interface ContextOptions {
   defaultLogLevel?: string;
   /** Also write the log to WAREHOUSE_DIR/logs/<name>.log. */
   logFileName?: string;
+  /**
+   * With a log file, for a command that prints its own summary: the lowest level that also goes to stderr when
+   * neither logLevel nor LOG_LEVEL sets one (the file keeps every line). Default: stderr gets what the file gets.
+   */
+  terminalLogLevel?: 'warn' | 'error';
   env?: Record<string, string | undefined>;
 }
 
@@ -39,6 +44,9 @@ export function createContext(options: ContextOptions = {}): AppContext {
     level:
       options.logLevel ?? (env.LOG_LEVEL ? config.logLevel : (options.defaultLogLevel ?? config.logLevel)),
     file: options.logFileName ? path.join(config.warehouseDir, 'logs', options.logFileName) : undefined,
+    // why: `mqs backup` printed its summary on stdout and the same as a JSON line on stderr; the JSON belongs
+    // in the log file, and on the terminal only when asked for (--verbose, LOG_LEVEL) or when it warns.
+    destinationLevel: options.logLevel || env.LOG_LEVEL ? undefined : options.terminalLogLevel,
   });
   return { config, log, clock: systemClock };
 }

@@ -41,3 +41,29 @@ describe('logger with a file', () => {
     }
   });
 });
+
+describe('logger with a file and a destination level', () => {
+  it('keeps lines below the destination level in the file only', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-log-'));
+    try {
+      const out = new PassThrough();
+      const chunks: string[] = [];
+      out.on('data', (c) => chunks.push(String(c)));
+      const file = path.join(dir, 'logs', 'backup.log');
+      const log = createLogger({ level: 'info', destination: out, file, destinationLevel: 'warn' });
+      log.info('backup written');
+      log.warn('disk nearly full');
+      const terminal = chunks.join('');
+      const logged = fs.readFileSync(file, 'utf8');
+      expect(terminal).not.toContain('backup written');
+      expect(terminal).toContain('disk nearly full');
+      expect(logged).toContain('backup written');
+      expect(logged).toContain('disk nearly full');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,6 +11,11 @@ export interface LoggerOptions {
   file?: string;
   /** Where lines go besides the file; default stderr (stdout stays for command output). */
   destination?: NodeJS.WritableStream;
+  /**
+   * With a file: the lowest level that also goes to the destination (stderr); lines below it go to the file
+   * only. Default: every line the logger's level lets through.
+   */
+  destinationLevel?: pino.Level;
 }
 
 /**
@@ -21,7 +26,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
   // why: a multistream entry defaults to level info and would drop debug lines the logger's level lets through;
   // the logger's level alone decides.
-  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: destination }];
+  const streams: pino.StreamEntry[] = [
+    { level: (options.file && options.destinationLevel) || 'trace', stream: destination },
+  ];
   if (options.file) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
     streams.push({
