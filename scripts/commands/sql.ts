@@ -52,40 +52,63 @@ const command: CommandModule<ContextArgs, Args> = {
         }
         return;
       }
+      // why: with stdin not a terminal (`mqs sql < script.sql`, `printf … | mqs sql`) the prompt reads a script:
+      // stdout gets the results and nothing else (no banner, no prompts), and a failing statement ends the run
+      // the way a one-statement `mqs sql "…"` does (its error on stderr, exit 2), without running the rest.
+      const interactive = process.stdin.isTTY === true;
       const readline = await import('node:readline/promises');
       const rl = readline.createInterface({
         input: process.stdin,
-        output: process.stdout,
-        terminal: process.stdin.isTTY,
+        output: interactive ? process.stdout : undefined,
+        terminal: interactive,
       });
-      process.stdout.write(`views: ${reader.views.filter((v) => !/^(stg|int)_/.test(v)).join(', ')}\n`);
-      process.stdout.write(
-        'end a statement with ; (an empty line runs what is typed); .quit or Ctrl-D leaves\n',
-      );
+      if (interactive) {
+        process.stdout.write(`views: ${reader.views.filter((v) => !/^(stg|int)_/.test(v)).join(', ')}\n`);
+        process.stdout.write(
+          'end a statement with ; (an empty line runs what is typed); .quit or Ctrl-D leaves\n',
+        );
+      }
       let buffer = '';
-      rl.setPrompt(buffer ? '   ...> ' : 'mqs sql> ');
-      rl.prompt();
-      for await (const line of rl) {
-        if (buffer === '' && /^\s*(\.quit|\.exit|quit|exit)\s*;?\s*$/.test(line)) break;
-        buffer += `${line}\n`;
-        const complete = /;\s*$/.test(line) || (line.trim() === '' && buffer.trim() !== '');
-        if (complete && buffer.trim() !== '') {
-          try {
-            // why: several statements on one line run one at a time, each typed just before it runs.
-            const statements = await extractReadOnlyStatements(reader.connection, buffer);
-            // An error stops the line: the statements after it are not run.
-            for (let i = 0; i < statements.count; i++)
-              process.stdout.write(`${format(await statements.run(i))}\n`);
-          } catch (error) {
-            const hint = sandboxHint(error);
-            process.stdout.write(`error: ${(error as Error).message}${hint ? `\n(${hint})` : ''}\n`);
-          }
-          buffer = '';
-        } else if (buffer.trim() === '') buffer = '';
+      const prompt = () => {
+        if (!interactive) return;
         rl.setPrompt(buffer ? '   ...> ' : 'mqs sql> ');
         rl.prompt();
+      };
+      const runBuffer = async () => {
+        try {
+          // why: several statements on one line run one at a time, each typed just before it runs.
+          const statements = await extractReadOnlyStatements(reader.connection, buffer);
+          // An error stops the line: the statements after it are not run.
+          for (let i = 0; i < statements.count; i++)
+            process.stdout.write(`${format(await statements.run(i))}\n`);
+        } catch (error) {
+          const hint = sandboxHint(error);
+          if (!interactive) {
+            if (error instanceof ReadOnlyStatementError) throw error;
+            throw new UsageError(
+              `query failed: ${(error as Error).message}${hint ? `\n(${hint})` : ''}\n(the script stopped at: ${buffer.trim()})`,
+              { cause: error },
+            );
+          }
+          process.stdout.write(`error: ${(error as Error).message}${hint ? `\n(${hint})` : ''}\n`);
+        }
+        buffer = '';
+      };
+      prompt();
+      try {
+        for await (const line of rl) {
+          if (buffer === '' && /^\s*(\.quit|\.exit|quit|exit)\s*;?\s*$/.test(line)) break;
+          buffer += `${line}\n`;
+          const complete = /;\s*$/.test(line) || (line.trim() === '' && buffer.trim() !== '');
+          if (complete && buffer.trim() !== '') await runBuffer();
+          else if (buffer.trim() === '') buffer = '';
+          prompt();
+        }
+        // a script's last statement needs no ; or empty line after it
+        if (!interactive && buffer.trim() !== '') await runBuffer();
+      } finally {
+        rl.close();
       }
-      rl.close();
     } finally {
       reader.close();
     }
