@@ -1,5 +1,5 @@
 import type { WriterLock } from '../core/writer-lock.ts';
-import type { WarehouseWriter } from './warehouse-writer.ts';
+import type { WarehouseWriter } from './warehouse-writer-api.ts';
 
 /**
  * Runs the writer's operations one after another. why: every operation runs statements (and transactions) on
