@@ -23,6 +23,10 @@ const OPTIONS = {
     'compression zstd, row_group_size 32768, dictionary_size_limit 16384, parquet_version v2',
   'v2 lz4 dict 16384':
     'compression lz4_raw, row_group_size 32768, dictionary_size_limit 16384, parquet_version v2',
+  'v2 dict 16384, row groups 8192':
+    'compression zstd, row_group_size 8192, dictionary_size_limit 16384, parquet_version v2',
+  'v2 dict 8192, row groups 8192':
+    'compression zstd, row_group_size 8192, dictionary_size_limit 8192, parquet_version v2',
 };
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'measure-lake-formats-'));
 const con = await (await DuckDBInstance.create(':memory:')).connect();
