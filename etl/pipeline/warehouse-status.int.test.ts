@@ -30,4 +30,14 @@ describe('mqs status', () => {
     expect(status.runs.map((r) => r.status)).toEqual(['ok', DIED_RUN_STATUS]);
     expect(fs.existsSync(path.join(dir, 'etl.lock'))).toBe(false);
   });
+
+  it('reads a folder no ETL has written without creating anything in it', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-status-'));
+    dirs.push(parent);
+    const missing = path.join(parent, 'no-warehouse-here');
+    const status = await readWarehouseStatus(missing, { log, clock: systemClock });
+    expect(status.series).toEqual([]);
+    expect(status.runs).toEqual([]);
+    expect(fs.existsSync(missing)).toBe(false);
+  });
 });

@@ -126,6 +126,10 @@ export async function readWarehouseStatus(
     read_only: READ_ONLY(warehouseDir),
   });
   if (!writable(warehouseDir)) return readOnly();
+  // why: a warehouse no ETL has written (a fresh folder, or a WAREHOUSE_DIR with a typo) has no runs to show;
+  // opening the ledger would create etl.duckdb (and the folder) from a command that only reads.
+  if (!fs.existsSync(path.join(warehouseDir, ETL_DB_FILE)))
+    return { series, failed_windows: [], runs: [], sources: [], etl_running: undefined };
   let lock: Awaited<ReturnType<typeof acquireWriterLock>>;
   try {
     lock = await acquireWriterLock(warehouseDir, 'etl', {
