@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './log.ts';
@@ -19,51 +22,45 @@ describe('logger', () => {
   });
 });
 
+/** A logger's stream output and a temporary folder for its file, removed after `body`. */
+async function withLogFile(
+  body: (out: PassThrough, text: () => string, dir: string) => Promise<void> | void,
+) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-log-'));
+  const out = new PassThrough();
+  const chunks: string[] = [];
+  out.on('data', (c) => chunks.push(String(c)));
+  try {
+    await body(out, () => chunks.join(''), dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('logger with a file', () => {
   it('writes debug lines to the file and the stream when the level is debug', async () => {
-    const fs = await import('node:fs');
-    const os = await import('node:os');
-    const path = await import('node:path');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-log-'));
-    try {
-      const out = new PassThrough();
-      const chunks: string[] = [];
-      out.on('data', (c) => chunks.push(String(c)));
+    await withLogFile((out, text, dir) => {
       const file = path.join(dir, 'logs', 'etl.log');
       const log = createLogger({ level: 'debug', destination: out, file });
       log.debug('debug line');
       log.trace('trace line');
-      expect(chunks.join('')).toContain('debug line');
+      expect(text()).toContain('debug line');
       expect(fs.readFileSync(file, 'utf8')).toContain('debug line');
       expect(fs.readFileSync(file, 'utf8')).not.toContain('trace line');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
-});
 
-describe('logger with a file and a destination level', () => {
   it('keeps lines below the destination level in the file only', async () => {
-    const fs = await import('node:fs');
-    const os = await import('node:os');
-    const path = await import('node:path');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-log-'));
-    try {
-      const out = new PassThrough();
-      const chunks: string[] = [];
-      out.on('data', (c) => chunks.push(String(c)));
+    await withLogFile((out, text, dir) => {
       const file = path.join(dir, 'logs', 'backup.log');
       const log = createLogger({ level: 'info', destination: out, file, destinationLevel: 'warn' });
       log.info('backup written');
       log.warn('disk nearly full');
-      const terminal = chunks.join('');
       const logged = fs.readFileSync(file, 'utf8');
-      expect(terminal).not.toContain('backup written');
-      expect(terminal).toContain('disk nearly full');
+      expect(text()).not.toContain('backup written');
+      expect(text()).toContain('disk nearly full');
       expect(logged).toContain('backup written');
       expect(logged).toContain('disk nearly full');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -11,7 +11,7 @@ interface Timer {
  * why: limiter and backoff tests must not depend on wall-clock speed on a shared, contended machine.
  */
 export class ManualClock implements Clock {
-  private current: number;
+  protected current: number;
   private timers: Timer[] = [];
   private seq = 0;
 
@@ -98,18 +98,8 @@ async function settle(): Promise<void> {
  * while the simulator and the client still see it pass; the time read never depends on how fast the machine is.
  * Sleeps begun together do not add up: each moves the time to its own end, if it is not there already.
  */
-export class SkippingClock implements Clock {
-  private current: number;
-
-  constructor(startMs = Date.UTC(2024, 2, 11, 14, 0)) {
-    this.current = startMs;
-  }
-
-  now(): number {
-    return this.current;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export class SkippingClock extends ManualClock {
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const end = this.current + Math.max(0, ms);
     return new Promise<void>((resolve) =>

@@ -26,6 +26,9 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const env = () => ({ ...process.env, WAREHOUSE_DIR: dir, LOG_LEVEL: 'silent' });
+/** `mqs sql` with `script` piped to its stdin. */
+const pipeScript = (script: string) =>
+  spawnSync(process.execPath, [mqs, 'sql'], { env: env(), encoding: 'utf8', input: script });
 
 describe('mqs sql', () => {
   it('prints JSON rows of a query against the views, early close included', () => {
@@ -64,22 +67,14 @@ describe('mqs sql', () => {
   });
 
   it('reads a script from a pipe: results only on stdout, the last statement without a ;', () => {
-    const result = spawnSync(process.execPath, [mqs, 'sql'], {
-      env: env(),
-      encoding: 'utf8',
-      input: "select count(*) as n from bars;\nselect 'x' || 'y' as joined",
-    });
+    const result = pipeScript("select count(*) as n from bars;\nselect 'x' || 'y' as joined");
     expect(result.status).toBe(0);
     // 26 quarter-hours on 1, 2 and 5 July, 14 on the early close of the 3rd
     expect(result.stdout).toBe('n\n--\n92\n(1 row)\njoined\n------\nxy\n(1 row)\n');
   });
 
   it('stops a piped script at its first failing statement, exit 2, the error on stderr', () => {
-    const result = spawnSync(process.execPath, [mqs, 'sql'], {
-      env: env(),
-      encoding: 'utf8',
-      input: "select 1 as first;\nselect nope from bars;\nselect 'never' as third;\n",
-    });
+    const result = pipeScript("select 1 as first;\nselect nope from bars;\nselect 'never' as third;\n");
     expect(result.status).toBe(2);
     expect(result.stdout).toContain('first');
     expect(result.stdout).not.toContain('never');
