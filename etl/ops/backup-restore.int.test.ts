@@ -91,6 +91,15 @@ async function checksums(dir: string, skip: (relative: string) => boolean = () =
 }
 
 describe('backup and restore', () => {
+  it('refuses to back up a warehouse that holds nothing yet, naming it, and leaves no snapshot', async () => {
+    const warehouse = tempDir();
+    await expect(createBackup({ warehouseDir: warehouse, log, clock: systemClock })).rejects.toThrow(
+      `${warehouse} holds nothing to back up yet: run mqs etl first`,
+    );
+    expect(listBackups(path.join(warehouse, 'backups'))).toEqual([]);
+    expect(fs.readdirSync(path.join(warehouse, 'backups'))).toEqual([]);
+  });
+
   it('backs up, survives the warehouse being destroyed, and restores identical data and checksums', async () => {
     const warehouse = path.join(tempDir(), 'warehouse');
     const offsite = tempDir();

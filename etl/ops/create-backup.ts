@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../core/clock.ts';
+import { UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { acquireAllWriterLocks } from './all-writer-locks.ts';
 import { type BackupFile, type BackupManifest, copyFileHashed, writeManifest } from './backup-manifest.ts';
@@ -75,6 +76,12 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         const copied = await copyFileHashed(path.join(warehouseDir, ...parts), path.join(partial, ...parts));
         files.push({ path: relative, ...copied });
       }
+      // why: a warehouse no run has written holds nothing to restore; a backup of it would be an empty folder
+      // (and its manifest had no folder to go in: a raw ENOENT).
+      if (files.length === 0)
+        throw new UsageError(
+          `${path.resolve(warehouseDir)} holds nothing to back up yet: run mqs etl first (or check WAREHOUSE_DIR)`,
+        );
       manifest = {
         format: 1,
         id,
