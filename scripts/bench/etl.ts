@@ -29,6 +29,7 @@ import type { IntradayInterval } from '../../etl/core/intervals.ts';
 import type { EtlOptions } from '../../etl/pipeline/etl-options.ts';
 import { cutWindows, type PlannedWindow, planWindows } from '../../etl/pipeline/plan.ts';
 import { DEFAULT_INTRADAY_CAPS } from '../../etl/sim/simulator.ts';
+import { DIST_CLI_DIR, distState } from '../build-state.mjs';
 import {
   CLIENT_HEADERS,
   type ContenderResult,
@@ -66,9 +67,14 @@ function etlOptions(
 
 /** Runs one contender in a fresh process and returns its result. */
 async function runContender(task: ContenderTask): Promise<ContenderResult> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '_etl-contender-process.ts');
+  // why the compiled contender when the bundle is fresh: ours runs compiled in production; from the sources,
+  // runEtl's own imports would be transpiled by tsx inside the timed window (both contenders run the same way).
+  const compiled = distState() === 'fresh';
+  const script = compiled
+    ? path.join(DIST_CLI_DIR, 'bench-etl-contender.js')
+    : path.join(path.dirname(fileURLToPath(import.meta.url)), '_etl-contender-process.ts');
   const child = fork(script, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: compiled ? [] : ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
