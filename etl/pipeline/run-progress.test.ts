@@ -43,7 +43,8 @@ describe('RunProgress', () => {
     progress.onEvent({ kind: 'empty', window: m1! });
     const snap = progress.snapshot({ requests: 4, retries: 1, http429: 1 });
     expect(snap).toMatchObject({ symbolsDone: 0, windowsDone: 3, windowsTotal: 5, rows: 2730, retries: 1 });
-    expect(snap.requestsPerMin).toBeCloseTo(8);
+    // 4 requests so far, all within the last minute
+    expect(snap.requestsPerMin).toBeCloseTo(4);
     // 3 windows in 30 s, 2 left: 20 s.
     expect(snap.etaSec).toBeCloseTo(20);
     progress.onEvent({ kind: 'loaded', window: { ...a2!, to: '2024-03-13' }, rows: 1560 });
@@ -51,6 +52,19 @@ describe('RunProgress', () => {
     expect(formatProgressLine(progress.snapshot({ requests: 5, retries: 1, http429: 1 }))).toMatch(
       /^symbols 1\/2 {2}windows 4\/5 {2}rows 4,290 {2}req\/min \d+\/300 {2}retries 1 {2}429s 1 {2}ETA /,
     );
+  });
+
+  it('counts the requests of the last minute, a burst before the first snapshot included', () => {
+    const clock = manualClock(0);
+    const progress = new RunProgress(plan.windows, clock, 300);
+    // the limiter lets the first minute's 300 requests out at once, then nothing until the minute has passed
+    clock.advance(15_000);
+    expect(progress.snapshot({ requests: 300, retries: 0, http429: 0 }).requestsPerMin).toBeCloseTo(300);
+    clock.advance(30_000);
+    expect(progress.snapshot({ requests: 300, retries: 0, http429: 0 }).requestsPerMin).toBeCloseTo(300);
+    clock.advance(30_000);
+    // 75 s: the samples at 15 s and later hold the last minute; 250 more were sent since 15 s
+    expect(progress.snapshot({ requests: 550, retries: 0, http429: 0 }).requestsPerMin).toBeCloseTo(250);
   });
 
   it('summarises per dataset and lists failed windows', () => {

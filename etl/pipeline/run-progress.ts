@@ -72,6 +72,9 @@ export class RunProgress {
       if (!this.byDataset.has(w.dataset)) this.byDataset.set(w.dataset, emptyTotals());
     }
     this.startedAt = clock.now();
+    // why a sample at the start: the requests sent before the first snapshot (the limiter's first minute often
+    // goes out in one burst) count in the first minute's rate.
+    this.samples.push({ at: this.startedAt, requests: 0, windowsDone: 0 });
   }
 
   private totals(dataset: Dataset): DatasetTotals {
@@ -113,8 +116,9 @@ export class RunProgress {
     while (this.samples.length > 2 && now - this.samples[1]!.at >= 60_000) this.samples.shift();
     const first = this.samples[0]!;
     const spanMs = Math.max(now - first.at, 1);
-    const requestsPerMin =
-      this.samples.length > 1 ? ((counters.requests - first.requests) / spanMs) * 60_000 : 0;
+    // why over a minute at least: FMP's limit counts requests a minute, and a burst extrapolated from a few
+    // seconds would read as several times the limit; this is the requests of the last minute.
+    const requestsPerMin = ((counters.requests - first.requests) / Math.max(spanMs, 60_000)) * 60_000;
     const windowsPerMs = this.samples.length > 1 ? (this.windowsDone - first.windowsDone) / spanMs : 0;
     const left = this.windowsTotal - this.windowsDone;
     let symbolsDone = 0;
