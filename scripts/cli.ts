@@ -5,7 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { CliError, errorMessage, UsageError } from '../etl/core/errors.ts';
 import { PROJECT_ROOT } from '../etl/core/project-root.ts';
 import { scrubSecrets } from '../etl/core/secrets.ts';
-import { COMMANDS, commandName, contextOptionsOf } from './command-table.ts';
+import { COMMANDS, commandName, contextOptionsOf, firstPositionalOf } from './command-table.ts';
 
 // why: only the module of the command being run is loaded (the table has every command's name and description
 // for --help); loading all of them cost every run the imports of the others. Command modules keep their
@@ -68,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
       // why: the one composition root. A command whose table entry declares a context gets `args.context()`,
       // which builds it on the first call, with the entry's log file and level, and returns the same one after.
       const entry = COMMANDS.find((e) => commandName(e) === args._[0]);
-      const options = entry && contextOptionsOf(entry, args._[1]?.toString());
+      const positional = entry && firstPositionalOf(entry);
+      const subcommand = args._[1]?.toString() ?? (positional ? args[positional]?.toString() : undefined);
+      const options = entry && contextOptionsOf(entry, subcommand);
       if (options) args.context = (await import('./context.ts')).contextOnce(options);
     });
   skipHelpCache(parser);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandModule } from 'yargs';
-import { COMMANDS, commandName, contextOptionsOf } from './command-table.ts';
+import { COMMANDS, commandName, contextOptionsOf, firstPositionalOf } from './command-table.ts';
 
 describe('the command table', () => {
   it('lists every module of scripts/commands/ once', () => {
@@ -42,6 +42,18 @@ describe('the command table', () => {
       terminalLogLevel: 'warn',
     });
     expect(contextOptionsOf(entry('backup'), 'list')).toEqual({});
+    expect(contextOptionsOf(entry('portfolios'), 'run')).toEqual({
+      logFileName: 'portfolios.log',
+      terminalLogLevel: 'warn',
+    });
+    expect(contextOptionsOf(entry('portfolios'), 'list')).toEqual({});
     expect(contextOptionsOf(entry('calendar'), undefined)).toBeUndefined();
+  });
+
+  it("names a command's first positional, whose value picks a subcommand's context", () => {
+    expect(firstPositionalOf({ command: 'portfolios <action>' })).toBe('action');
+    expect(firstPositionalOf({ command: 'sql [query]' })).toBe('query');
+    expect(firstPositionalOf({ command: 'bench <name> [args..]' })).toBe('name');
+    expect(firstPositionalOf({ command: 'backup' })).toBeUndefined();
   });
 });

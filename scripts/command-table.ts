@@ -87,7 +87,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     command: 'portfolios <action>',
     describe:
       'list the portfolios with their state, or run them all on the paper broker at the latest closed bar',
-    context: {},
+    // why a log file for run: it runs from cron or a timer; its lines per portfolio go there, and the terminal
+    // (which gets the same as a table on stdout) sees only warnings.
+    context: { subcommands: { run: { logFileName: 'portfolios.log', terminalLogLevel: 'warn' } } },
     load: () => import('./commands/portfolios.ts'),
   },
   {
@@ -141,6 +143,14 @@ export const COMMANDS: readonly CommandEntry[] = [
 /** The command's name: the first word of its command string. */
 export function commandName(entry: Pick<CommandEntry, 'command'>): string {
   return entry.command.split(' ')[0]!;
+}
+
+/**
+ * The name of the command's first positional argument (`portfolios <action>` → 'action'), whose value picks a
+ * subcommand's context as a yargs subcommand does (`backup list`); undefined when it has none.
+ */
+export function firstPositionalOf(entry: Pick<CommandEntry, 'command'>): string | undefined {
+  return /[<[](\w+)/.exec(entry.command.split(' ').slice(1).join(' '))?.[1];
 }
 
 /** The options of the context the root builds for `mqs <command> [subcommand]`; undefined: it builds none. */
