@@ -47,6 +47,7 @@ describe('the command table', () => {
       terminalLogLevel: 'warn',
     });
     expect(contextOptionsOf(entry('portfolios'), 'list')).toEqual({});
+    expect(contextOptionsOf(entry('portfolios'), 'constructor')).toEqual({});
     expect(contextOptionsOf(entry('calendar'), undefined)).toBeUndefined();
   });
 

@@ -160,5 +160,7 @@ export function contextOptionsOf(
 ): ContextOptions | undefined {
   if (!entry.context) return undefined;
   const { subcommands, ...options } = entry.context;
-  return (subcommand === undefined ? undefined : subcommands?.[subcommand]) ?? options;
+  // why hasOwn: the value may be anything a user typed (`mqs portfolios constructor`), not only a declared name.
+  const own = subcommand !== undefined && subcommands !== undefined && Object.hasOwn(subcommands, subcommand);
+  return (own ? subcommands[subcommand] : undefined) ?? options;
 }
