@@ -53,17 +53,39 @@ function holdsV1Files(lakeDir: string): boolean {
 }
 
 /**
- * Opens a reader over the warehouse's current snapshot. Works on an empty or missing lake (views then return no
+ * Starts the empty in-memory DuckDB a reader runs in. why separate: DuckDB starts on its own threads (~20 ms), so a
+ * command can start it first and authorize its caller meanwhile (`mqs sql`); it opens nothing of the warehouse.
+ */
+export function startReaderEngine(): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(':memory:');
+}
+
+/** Closes an engine that will not become a reader (its caller was refused, say). */
+export async function closeEngine(engine: Promise<DuckDBInstance> | undefined): Promise<void> {
+  if (engine) (await engine.catch(() => undefined))?.closeSync();
+}
+
+/**
+ * Opens a reader over the warehouse's current snapshot (in `engine` when one was started). Works on an empty or missing lake (views then return no
  * rows). Takes no lock and never waits for a writer. Session time zone is UTC. Sandboxed: reads the snapshot's
  * files only, writes nothing, settings locked.
  */
-export async function openWarehouseReader(warehouseDir: string): Promise<WarehouseReader> {
-  const snapshot = readWarehouseSnapshot(warehouseDir);
-  if (snapshot.manifests.etl.version === 0 && holdsV1Files(snapshot.lakeDir))
-    throw new UsageError(
-      `${snapshot.lakeDir} was published by an older mqs (no manifest.json); run \`mqs etl\` once to upgrade the warehouse to lake v2`,
-    );
-  const instance = await DuckDBInstance.create(':memory:');
+export async function openWarehouseReader(
+  warehouseDir: string,
+  engine?: Promise<DuckDBInstance>,
+): Promise<WarehouseReader> {
+  let snapshot: WarehouseSnapshot;
+  try {
+    snapshot = readWarehouseSnapshot(warehouseDir);
+    if (snapshot.manifests.etl.version === 0 && holdsV1Files(snapshot.lakeDir))
+      throw new UsageError(
+        `${snapshot.lakeDir} was published by an older mqs (no manifest.json); run \`mqs etl\` once to upgrade the warehouse to lake v2`,
+      );
+  } catch (error) {
+    await closeEngine(engine);
+    throw error;
+  }
+  const instance = await (engine ?? startReaderEngine());
   const connection = await instance.connect();
   try {
     await connection.run("set TimeZone = 'UTC'");

@@ -17,17 +17,33 @@ const command: CommandModule<ContextArgs, Args> = {
       .example('$0 sql "select symbol, count(*) from bars group by all"', 'bars per symbol')
       .example('$0 sql "from coverage where actual_bars < expected_bars" --json', 'gaps as JSON'),
   handler: async (args) => {
-    const { openWarehouseReader } = await import('../../etl/publish/warehouse-reader.ts');
-    const { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint } =
-      await import('../../etl/publish/reader-sandbox.ts');
-    const { UsageError } = await import('../../etl/core/errors.ts');
-    const { formatTable } = await import('../terminal/format-table.ts');
+    const { closeEngine, openWarehouseReader, startReaderEngine } = await import(
+      '../../etl/publish/warehouse-reader.ts'
+    );
+    // why started before the caller is authorized: DuckDB starts on its own threads while the rest loads and
+    // the member check runs; the engine is empty until the reader opens the lake in it, after the check.
+    const engine = startReaderEngine();
+    const [
+      { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint },
+      { UsageError },
+      { formatTable },
+      { authorize },
+    ] = await Promise.all([
+      import('../../etl/publish/reader-sandbox.ts'),
+      import('../../etl/core/errors.ts'),
+      import('../terminal/format-table.ts'),
+      import('../../etl/ops/authorize.ts'),
+    ]);
     const context = args.context();
     const { config } = context;
-    const { authorize } = await import('../../etl/ops/authorize.ts');
-    await authorize(context, 'viewer', 'sql');
+    try {
+      await authorize(context, 'viewer', 'sql');
+    } catch (error) {
+      await closeEngine(engine);
+      throw error;
+    }
     // why: reading never takes the writer lock; the reader is an in-memory DuckDB over the published lake.
-    const reader = await openWarehouseReader(config.warehouseDir);
+    const reader = await openWarehouseReader(config.warehouseDir, engine);
     // why: a member's SQL runs in the sandboxed reader, and only statements the engine types as reads run.
     const format = (result: Awaited<ReturnType<typeof runReadOnlyStatement>>): string => {
       if (args.json) return JSON.stringify(result.getRowObjectsJson());
