@@ -23,25 +23,30 @@ const command: CommandModule<ContextArgs, Args> = {
     // why started before the caller is authorized: DuckDB starts on its own threads while the rest loads and
     // the member check runs; the engine is empty until the reader opens the lake in it, after the check.
     const engine = startReaderEngine();
-    const [
-      { extractReadOnlyStatements, ReadOnlyStatementError, runReadOnlyStatement, sandboxHint },
-      { UsageError },
-      { formatTable },
-      { authorize },
-    ] = await Promise.all([
-      import('../../etl/publish/reader-sandbox.ts'),
-      import('../../etl/core/errors.ts'),
-      import('../terminal/format-table.ts'),
-      import('../../etl/ops/authorize.ts'),
-    ]);
-    const context = args.context();
-    const { config } = context;
-    try {
+    const ready = (async () => {
+      const [sandbox, { UsageError }, { formatTable }, { authorize }] = await Promise.all([
+        import('../../etl/publish/reader-sandbox.ts'),
+        import('../../etl/core/errors.ts'),
+        import('../terminal/format-table.ts'),
+        import('../../etl/ops/authorize.ts'),
+      ]);
+      const context = args.context();
       await authorize(context, 'viewer', 'sql');
-    } catch (error) {
+      return { ...sandbox, UsageError, formatTable, config: context.config };
+    })();
+    const {
+      extractReadOnlyStatements,
+      ReadOnlyStatementError,
+      runReadOnlyStatement,
+      sandboxHint,
+      UsageError,
+      formatTable,
+      config,
+    } = await ready.catch(async (error: unknown) => {
+      // a refused caller, a broken config: the engine will not become a reader
       await closeEngine(engine);
       throw error;
-    }
+    });
     // why: reading never takes the writer lock; the reader is an in-memory DuckDB over the published lake.
     const reader = await openWarehouseReader(config.warehouseDir, engine);
     // why: a member's SQL runs in the sandboxed reader, and only statements the engine types as reads run.
