@@ -82,6 +82,16 @@ const dictionaryOf = (value: string) => {
   return dictionary;
 };
 const structType = new Struct(BAR_BATCH_SCHEMA.fields);
+/**
+ * Zeros that every batch's dictionary indices view (each row's symbol and interval is the dictionary's one value):
+ * one array, grown when a batch is longer, instead of two fresh ones a batch. Never written, never transferred
+ * (barColumnsOf hands out the value columns only).
+ */
+let zeros = new Int32Array(0);
+const zeroIndices = (n: number) => {
+  if (zeros.length < n) zeros = new Int32Array(Math.max(n, 2 * zeros.length));
+  return zeros.subarray(0, n);
+};
 
 /** Wraps typed arrays into a RecordBatch of BAR_BATCH_SCHEMA without copying them. */
 export function makeBarBatch(c: BarColumns): BarBatch {
@@ -91,7 +101,7 @@ export function makeBarBatch(c: BarColumns): BarBatch {
       type,
       length: n,
       nullCount: 0,
-      data: new Int32Array(n),
+      data: zeroIndices(n),
       dictionary: dictionaryOf(value),
     });
   const plain = <T extends Float64 | Int64 | TimestampMicrosecond | DateDay>(type: T, data: T['TArray']) =>
