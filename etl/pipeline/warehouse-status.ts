@@ -116,20 +116,21 @@ export async function readWarehouseStatus(
     reader.close();
   }
 
-  // why: status only reads; on a warehouse it may not write it must not try to create etl.lock.
-  const readOnly = (): WarehouseStatus => ({
+  /** The lake's series without what the ledger in etl.duckdb adds (failed windows, runs, sources). */
+  const withoutLedger = (extra: Partial<WarehouseStatus> = {}): WarehouseStatus => ({
     series,
     failed_windows: [],
     runs: [],
     sources: [],
     etl_running: undefined,
-    read_only: READ_ONLY(warehouseDir),
+    ...extra,
   });
+  // why: status only reads; on a warehouse it may not write it must not try to create etl.lock.
+  const readOnly = () => withoutLedger({ read_only: READ_ONLY(warehouseDir) });
   if (!writable(warehouseDir)) return readOnly();
   // why: a warehouse no ETL has written (a fresh folder, or a WAREHOUSE_DIR with a typo) has no runs to show;
   // opening the ledger would create etl.duckdb (and the folder) from a command that only reads.
-  if (!fs.existsSync(path.join(warehouseDir, ETL_DB_FILE)))
-    return { series, failed_windows: [], runs: [], sources: [], etl_running: undefined };
+  if (!fs.existsSync(path.join(warehouseDir, ETL_DB_FILE))) return withoutLedger();
   let lock: Awaited<ReturnType<typeof acquireWriterLock>>;
   try {
     lock = await acquireWriterLock(warehouseDir, 'etl', {
@@ -141,7 +142,7 @@ export async function readWarehouseStatus(
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return readOnly();
     if (!(error instanceof LockedError)) throw error;
-    return { series, failed_windows: [], runs: [], sources: [], etl_running: error.message };
+    return withoutLedger({ etl_running: error.message });
   }
   try {
     const store = await EtlLedger.open(path.join(warehouseDir, ETL_DB_FILE), deps);
