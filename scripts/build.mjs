@@ -100,6 +100,37 @@ const loadOnFirstCall = {
   },
 };
 
+/**
+ * Bundled CommonJS packages whose module body runs on the first use of their export rather than when the chunk
+ * loads. pino: every command with a context imports the logger module, but a command that logs nothing (`mqs
+ * sql`, `mqs status`) never creates a logger (scripts/context.ts builds it on first use), so it need not run
+ * pino's body and its dependencies' either (~10 ms of every start, docs/performance.md#cli-start-up). The package
+ * is still in the bundle; only its evaluation waits. Its default export is a function with properties (pino,
+ * pino.destination): a Proxy stands in for it.
+ */
+const EVALUATED_ON_FIRST_USE = ['pino'];
+const evaluateOnFirstUse = {
+  name: 'evaluate-on-first-use',
+  setup(build) {
+    const names = new RegExp(`^(${EVALUATED_ON_FIRST_USE.join('|')})$`);
+    build.onResolve({ filter: names }, (args) => {
+      if (args.pluginData?.real) return undefined;
+      return {
+        path: args.path,
+        namespace: 'evaluate-on-first-use',
+        pluginData: { resolveDir: args.resolveDir },
+      };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'evaluate-on-first-use' }, (args) => ({
+      // why require(): esbuild bundles a CommonJS package required this way and runs its body at the call.
+      contents: `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\nexport default new Proxy(function () {}, {\n  apply: (_, self, args) => Reflect.apply(load(), self, args),\n  get: (_, key) => load()[key],\n});\n`,
+      resolveDir: args.pluginData.resolveDir,
+      pluginData: { real: true },
+      loader: 'js',
+    }));
+  },
+};
+
 fs.rmSync(DIST, { recursive: true, force: true });
 let result;
 try {
@@ -133,7 +164,7 @@ try {
       js: "import { createRequire as __mqsCreateRequire } from 'node:module'; const require = __mqsCreateRequire(import.meta.url); const __mqsChunkUrl = import.meta.url;",
     },
     sourcemap: 'linked',
-    plugins: [loadOnFirstCall, keepModuleLocations],
+    plugins: [loadOnFirstCall, evaluateOnFirstUse, keepModuleLocations],
     metafile: true,
     logLevel: 'warning',
   });

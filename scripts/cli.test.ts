@@ -68,9 +68,16 @@ describe('the context the CLI root builds', () => {
         spawnSync(process.execPath, [mqs, ...args], { encoding: 'utf8', env });
       expect(mqsIn('members', 'list').status).toBe(0);
       expect(fs.existsSync(path.join(warehouse, 'logs'))).toBe(false);
-      // without --yes, reset refuses after building its context (and so its log file)
+      // without --yes, reset refuses having logged nothing: no file is opened before a first line
       expect(mqsIn('warehouse', 'reset').status).toBe(2);
+      expect(fs.existsSync(path.join(warehouse, 'logs'))).toBe(false);
+      const reset = mqsIn('warehouse', 'reset', '--yes');
+      expect(reset.status).toBe(0);
+      // the line goes to the file only: the terminal gets the summary on stdout
+      expect(reset.stderr).toBe('');
       expect(fs.readdirSync(path.join(warehouse, 'logs'))).toEqual(['warehouse.log']);
+      const line = JSON.parse(fs.readFileSync(path.join(warehouse, 'logs', 'warehouse.log'), 'utf8'));
+      expect(line).toMatchObject({ msg: 'market data reset', removed: [] });
     } finally {
       fs.rmSync(warehouse, { recursive: true, force: true });
     }

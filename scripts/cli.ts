@@ -44,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const requested = argv.find((a) => !a.startsWith('-'));
   const commandNames = new Set(COMMANDS.map(commandName));
+  // why not awaited: it goes on while yargs and the command load; a failure shows where the command uses it.
+  COMMANDS.find((e) => commandName(e) === requested)
+    ?.warmUp?.()
+    .catch(() => {});
   const parser = yargs(argv)
     .scriptName('mqs')
     .usage('$0 <command> [options]\n\nMQS Master: market-data warehouse and portfolios on DuckDB.')

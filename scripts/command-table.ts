@@ -18,6 +18,11 @@ export interface CommandEntry {
   describe: string;
   load: () => Promise<CommandModuleFile>;
   /**
+   * Work the CLI root starts before it parses the arguments, when this command is the one run, so that it goes on
+   * while the command's modules load (DuckDB starts on its own threads).
+   */
+  warmUp?: () => Promise<unknown>;
+  /**
    * The context (config, log, clock) the CLI root builds for the command and hands it as `args.context()`
    * (scripts/context.ts); none when absent.
    */
@@ -124,6 +129,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
     context: {},
     load: () => import('./commands/sql.ts'),
+    warmUp: () => import('../etl/publish/warehouse-reader.ts').then((m) => m.warmUpReaderEngine()),
   },
   {
     command: 'status',
@@ -135,7 +141,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'warehouse',
     describe: 'manage the warehouse itself: reset (empty its market data to load it from another source)',
-    context: { logFileName: 'warehouse.log' },
+    // why warn on the terminal: stdout has the summary; the file keeps what was removed.
+    context: { logFileName: 'warehouse.log', terminalLogLevel: 'warn' },
     load: () => import('./commands/warehouse.ts'),
   },
 ];

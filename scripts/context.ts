@@ -39,16 +39,24 @@ export function createContext(options: ContextOptions = {}): AppContext {
     env = process.env;
   }
   const config = loadConfig(env);
-  const log = createLogger({
-    // why: `.env` is loaded above, so a LOG_LEVEL written there counts as set, like one in the environment.
+  // why on first use: a command that logs nothing (`mqs sql`, `mqs status`) then never builds a logger, and the
+  // bundle never runs pino's module body (scripts/build.mjs, EVALUATED_ON_FIRST_USE). The log file, when the
+  // command has one, is opened with the first line.
+  let log: AppContext['log'] | undefined;
+  const logOptions = {
     level:
       options.logLevel ?? (env.LOG_LEVEL ? config.logLevel : (options.defaultLogLevel ?? config.logLevel)),
     file: options.logFileName ? path.join(config.warehouseDir, 'logs', options.logFileName) : undefined,
-    // why: `mqs backup` printed its summary on stdout and the same as a JSON line on stderr; the JSON belongs
-    // in the log file, and on the terminal only when asked for (--verbose, LOG_LEVEL) or when it warns.
     destinationLevel: options.logLevel || env.LOG_LEVEL ? undefined : options.terminalLogLevel,
-  });
-  return { config, log, clock: systemClock };
+  };
+  return {
+    config,
+    get log() {
+      log ??= createLogger(logOptions);
+      return log;
+    },
+    clock: systemClock,
+  };
 }
 
 /** The context of one CLI run: built by the first call, with `options`, and shared by every later call. */

@@ -57,7 +57,22 @@ function holdsV1Files(lakeDir: string): boolean {
  * command can start it first and authorize its caller meanwhile (`mqs sql`); it opens nothing of the warehouse.
  */
 export function startReaderEngine(): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(':memory:');
+  const warm = warmEngine;
+  warmEngine = undefined;
+  return warm ?? DuckDBInstance.create(':memory:');
+}
+
+let warmEngine: Promise<DuckDBInstance> | undefined;
+
+/**
+ * Starts the engine the next startReaderEngine() returns, as early as a process knows it will read: the CLI root
+ * calls it for `mqs sql` before it parses the arguments, so DuckDB starts while the command's modules load (its
+ * threads run beside them; docs/performance.md#cli-start-up). Empty, like any engine before a reader opens in it.
+ */
+export function warmUpReaderEngine(): void {
+  warmEngine ??= DuckDBInstance.create(':memory:');
+  // why: a process that ends before it opens a reader (`mqs sql --help`, a refused caller) never awaits it.
+  warmEngine.catch(() => {});
 }
 
 /** Closes an engine that will not become a reader (its caller was refused, say). */

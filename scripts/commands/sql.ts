@@ -21,7 +21,8 @@ const command: CommandModule<ContextArgs, Args> = {
       '../../etl/publish/warehouse-reader.ts'
     );
     // why started before the caller is authorized: DuckDB starts on its own threads while the rest loads and
-    // the member check runs; the engine is empty until the reader opens the lake in it, after the check.
+    // the member check runs; the engine is empty until the reader opens the lake in it, after the check. The CLI
+    // root has usually started it already, before parsing the arguments (command-table.ts, warmUp).
     const engine = startReaderEngine();
     const ready = (async () => {
       const [sandbox, { UsageError }, { formatTable }, { authorize }] = await Promise.all([

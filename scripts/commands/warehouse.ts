@@ -32,6 +32,7 @@ const reset: CommandModule<ContextArgs, ResetArgs> = {
       () => resetMarketData(config.warehouseDir, { clock }),
       (r) => `removed ${r.join(', ') || 'nothing'}`,
     );
+    ctx.log.info({ warehouseDir: config.warehouseDir, removed }, 'market data reset');
     process.stdout.write(
       removed.length === 0
         ? `${config.warehouseDir} held no market data: nothing removed\n`
