@@ -1,18 +1,20 @@
 /**
  * `npm run build` (also run by `npm ci` / `npm install` through `prepare`): bundles the CLI, from its TypeScript
- * sources, into a few ES modules in dist/cli/ with esbuild: `cli.js` (the root: argument parsing, the command
- * table) plus one chunk per command and per group of modules that commands share, so a command loads its own
- * code and nothing else's in a handful of files instead of hundreds of modules (Node's ES module loader pays per
- * module, and for `@duckdb/node-api`, CommonJS imported from an ES module, it parses every file of the package
- * twice). Types are stripped, not checked (`npm run typecheck` checks them; tsx, which runs the sources, strips
- * them with the same esbuild). The sources stay the single truth: dist/ is git-ignored and the `mqs` bin runs the
- * sources through tsx whenever the bundle is missing or older than a source it was built from.
+ * sources, with esbuild into one minified CommonJS file, dist/cli/cli.cjs, which the `mqs` bin runs with a V8
+ * code cache per command (scripts/run-compiled.mjs): a start reads the code V8 compiled for the command's last
+ * run instead of parsing and compiling it again. One file instead of hundreds of modules (Node's module loader
+ * pays per module, and for `@duckdb/node-api`, CommonJS imported from an ES module, it parses every file of the
+ * package twice); the modules of the commands not run are in it but neither compiled nor evaluated. ES module
+ * chunks, as before, cannot have a code cache in Node 20; measured in docs/performance.md#cli-start-up. Types are
+ * stripped, not checked (`npm run typecheck` checks them; tsx, which runs the sources, strips them with the same
+ * esbuild). The sources stay the single truth: dist/ is git-ignored and the `mqs` bin runs the sources through
+ * tsx whenever the bundle is missing or older than a source it was built from.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST, DIST_CLI_DIR, ROOT, SOURCES_LIST, STAMP } from './build-state.mjs';
+import { DIST, DIST_CLI, DIST_CLI_DIR, ROOT, SOURCES_LIST, STAMP } from './build-state.mjs';
 
 // why: packages that must be loaded from their own folder in node_modules stay outside the bundle: the DuckDB
 // bindings and polars load native addons; tsx registers module hooks from its own files.
@@ -132,42 +134,62 @@ const evaluateOnFirstUse = {
 };
 
 fs.rmSync(DIST, { recursive: true, force: true });
-let result;
+const common = {
+  absWorkingDir: ROOT,
+  outdir: DIST_CLI_DIR,
+  entryNames: '[name]',
+  bundle: true,
+  platform: 'node',
+  target: 'node20.19',
+  external: EXTERNAL,
+  // why: error classes name themselves after their class (errors.ts); bundling (and minifying) may rename a class.
+  keepNames: true,
+  sourcemap: 'linked',
+  plugins: [loadOnFirstCall, evaluateOnFirstUse, keepModuleLocations],
+  metafile: true,
+  logLevel: 'warning',
+};
+let results;
 try {
-  result = await esbuild.build({
-    absWorkingDir: ROOT,
-    // why the load bench's parse worker and the ETL bench's contender: a worker thread or a child process does not
-    // inherit the CLI's bundle; run from the sources through tsx, the parse worker spent ~1 s of CPU loading
+  results = await Promise.all([
+    // The CLI: one CommonJS file, minified, which the bin runs with a V8 code cache (scripts/run-compiled.mjs):
+    // compiled once, a command's later starts skip parsing and compiling the code it ran. Node 20 gives ES
+    // modules no code cache, and compiling them was ~50 ms of every start (docs/performance.md#cli-start-up).
+    // The modules of commands not run are in the file but never evaluated (esbuild wraps them) nor compiled.
+    esbuild.build({
+      ...common,
+      entryPoints: { cli: path.join(ROOT, 'scripts', 'cli.ts') },
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      // why: import() of a package or a builtin becomes require(): a vm script run from a code cache cannot
+      // import() in Node 20 (scripts/run-compiled.mjs).
+      supported: { 'dynamic-import': false },
+      minify: true,
+      // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a strategy).
+      // import.meta.url: the file's URL, where keepModuleLocations finds each module's own file from.
+      define: { MQS_BUNDLED: 'true', 'import.meta.url': '__mqsChunkUrl' },
+      banner: { js: "const __mqsChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
+    }),
+    // why the load bench's parse worker and the ETL bench's contender: a worker thread or a child process does
+    // not inherit the CLI's bundle; run from the sources through tsx, the parse worker spent ~1 s of CPU loading
     // modules inside the bench's timed window, and ours in the ETL bench transpiles what runEtl imports there.
-    entryPoints: {
-      cli: path.join(ROOT, 'scripts', 'cli.ts'),
-      'bench-load-parse-worker': path.join(ROOT, 'scripts', 'bench', '_load-parse-worker.ts'),
-      'bench-etl-contender': path.join(ROOT, 'scripts', 'bench', '_etl-contender-process.ts'),
-    },
-    outdir: DIST_CLI_DIR,
-    entryNames: '[name]',
-    chunkNames: '[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.19',
-    external: EXTERNAL,
-    // why: error classes name themselves after their class (errors.ts); bundling may rename a class whose name
-    // another module also uses.
-    keepNames: true,
-    // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a strategy).
-    define: { MQS_BUNDLED: 'true' },
-    // why: bundled CommonJS packages (DuckDB's API) require() Node's modules and the external packages; the
-    // chunk's URL is where keepModuleLocations finds each module's own file from.
-    banner: {
-      js: "import { createRequire as __mqsCreateRequire } from 'node:module'; const require = __mqsCreateRequire(import.meta.url); const __mqsChunkUrl = import.meta.url;",
-    },
-    sourcemap: 'linked',
-    plugins: [loadOnFirstCall, evaluateOnFirstUse, keepModuleLocations],
-    metafile: true,
-    logLevel: 'warning',
-  });
+    esbuild.build({
+      ...common,
+      entryPoints: {
+        'bench-load-parse-worker': path.join(ROOT, 'scripts', 'bench', '_load-parse-worker.ts'),
+        'bench-etl-contender': path.join(ROOT, 'scripts', 'bench', '_etl-contender-process.ts'),
+      },
+      chunkNames: '[name]-[hash]',
+      splitting: true,
+      format: 'esm',
+      define: { MQS_BUNDLED: 'true' },
+      // why: bundled CommonJS packages (DuckDB's API) require() Node's modules and the external packages; the
+      // chunk's URL is where keepModuleLocations finds each module's own file from.
+      banner: {
+        js: "import { createRequire as __mqsCreateRequire } from 'node:module'; const require = __mqsCreateRequire(import.meta.url); const __mqsChunkUrl = import.meta.url;",
+      },
+    }),
+  ]);
 } catch {
   process.stderr.write(
     'build: esbuild failed; mqs will run from the TypeScript sources until the build succeeds\n',
@@ -176,17 +198,28 @@ try {
 }
 // why: `import { z } from 'zod'` (one export holding all of zod) keeps every zod locale in the bundle, ~300 KB
 // more for each command that validates; `import * as z from 'zod'` lets esbuild keep what the code uses.
-const zodLocales = Object.values(result.metafile.outputs)
+const zodLocales = results
+  .flatMap((result) => Object.values(result.metafile.outputs))
   .flatMap((output) => Object.keys(output.inputs))
-  .filter((input) => /zod\/v4\/locales\/(?!en\.js)/.test(input));
+  .filter((input) => /zod\/v4\/locales\/(?!en\.js|index\.js)/.test(input));
 if (zodLocales.length > 0) {
   process.stderr.write(
     "build: warning: every zod locale is in the bundle: import zod as `import * as z from 'zod'`, not `{ z }`\n",
   );
 }
+// why: an import() left in the CLI's bundle would fail there once its code cache exists ("A dynamic import
+// callback was not specified"), so the build fails instead. Import through etl/core/import-module.cjs.
+const cliBundle = fs.readFileSync(DIST_CLI, 'utf8');
+const leftImport = /[^\w$.]import\(/.exec(cliBundle);
+if (leftImport) {
+  process.stderr.write(
+    `build: ${DIST_CLI} calls import() (${JSON.stringify(cliBundle.slice(leftImport.index - 60, leftImport.index + 60))}): a vm script cannot import() from a code cache; use etl/core/import-module.cjs\n`,
+  );
+  process.exit(1);
+}
 // The sources the bundle was built from: the bin checks these (not node_modules, not the modules plugins make)
 // against the build's time.
-const sources = Object.keys(result.metafile.inputs)
+const sources = [...new Set(results.flatMap((result) => Object.keys(result.metafile.inputs)))]
   .filter((input) => !input.includes(':') && !input.split('/').includes('node_modules'))
   .sort();
 fs.writeFileSync(SOURCES_LIST, `${sources.join('\n')}\n`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DIST } from './build-state.mjs';
 
 const mqs = path.resolve(import.meta.dirname, 'mqs.mjs');
 const run = (...args: string[]) =>
@@ -81,5 +82,26 @@ describe('the context the CLI root builds', () => {
     } finally {
       fs.rmSync(warehouse, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the compiled CLI's code cache (run-compiled.mjs)", () => {
+  const cacheOf = (name: string) => path.join(DIST, 'code-cache', `${name}.bin`);
+
+  it('runs correctly over a cache V8 refuses, and replaces it', () => {
+    const expected = run('calendar', '--year', '2024', '--json');
+    expect(expected.status).toBe(0);
+    fs.mkdirSync(path.dirname(cacheOf('calendar')), { recursive: true });
+    const garbage = Buffer.from('not a code cache');
+    fs.writeFileSync(cacheOf('calendar'), garbage);
+    const r = run('calendar', '--year', '2024', '--json');
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, expected.stdout, '']);
+    expect(fs.readFileSync(cacheOf('calendar')).equals(garbage)).toBe(false);
+  });
+
+  it('keeps no cache of a command that failed', () => {
+    fs.rmSync(cacheOf('no-such-command'), { force: true });
+    expect(run('no-such-command').status).toBe(2);
+    expect(fs.existsSync(cacheOf('no-such-command'))).toBe(false);
   });
 });

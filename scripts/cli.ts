@@ -110,11 +110,17 @@ function quietOnClosedReader(stream: NodeJS.WriteStream): void {
   });
 }
 
-quietOnClosedReader(process.stdout);
-quietOnClosedReader(process.stderr);
-const code = await main(hideBin(process.argv));
-const exitCode = typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code;
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-// why: an open keep-alive socket, timer or DuckDB handle must not keep a finished command alive; the output is
-// written by now (logs are written synchronously).
-process.exit(exitCode);
+/** Runs the command, then exits with its code once its output has left the process. */
+async function run(): Promise<never> {
+  quietOnClosedReader(process.stdout);
+  quietOnClosedReader(process.stderr);
+  const code = await main(hideBin(process.argv));
+  const exitCode = typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // why: an open keep-alive socket, timer or DuckDB handle must not keep a finished command alive; the output is
+  // written by now (logs are written synchronously).
+  process.exit(exitCode);
+}
+
+// why no top-level await: the bundle is CommonJS (scripts/build.mjs).
+void run();

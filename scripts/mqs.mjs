@@ -2,14 +2,20 @@
 // The `mqs` executable. Runs the compiled CLI in dist/ (`npm run build`, which `npm ci` and `npm install` run
 // through `prepare`) when it is at least as new as every TypeScript source it was built from; otherwise the
 // sources themselves through tsx's loader: slower to start, never stale.
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { DIST_CLI, distState } from './build-state.mjs';
 
 const state = distState();
 if (state === 'fresh') {
-  // why: with --debug errors print their stack; the bundle's source maps make it name the TypeScript sources.
-  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
-  await import(pathToFileURL(DIST_CLI).href);
+  if (process.argv.includes('--debug')) {
+    // why: with --debug errors print their stack; the bundle's source maps make it name the TypeScript sources
+    // (Node maps the code it loads itself; not a vm script's).
+    process.setSourceMapsEnabled(true);
+    createRequire(import.meta.url)(DIST_CLI);
+  } else {
+    const { cacheName, runCompiled } = await import('./run-compiled.mjs');
+    runCompiled(DIST_CLI, cacheName(process.argv.slice(2)));
+  }
 } else {
   if (process.stderr.isTTY) {
     process.stderr.write(

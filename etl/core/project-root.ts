@@ -3,6 +3,7 @@
  * sources or from the bundle in dist/cli/, where each module keeps its source file's `import.meta.url`
  * (scripts/build.mjs).
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,10 +23,15 @@ let tsxRegistered = false;
  * first, once; from the sources a TypeScript loader (tsx, vitest) is already in place.
  */
 export async function importTypeScript(file: string): Promise<unknown> {
-  if (RUNNING_COMPILED && !tsxRegistered) {
-    const { register } = await import('tsx/esm/api');
+  if (!RUNNING_COMPILED) return import(pathToFileURL(file).href);
+  // why: the bundle has no import() of its own (import-module.cjs says why).
+  const importModule = createRequire(import.meta.url)('./import-module.cjs') as (
+    specifier: string,
+  ) => Promise<unknown>;
+  if (!tsxRegistered) {
+    const { register } = (await importModule('tsx/esm/api')) as typeof import('tsx/esm/api');
     register();
     tsxRegistered = true;
   }
-  return import(pathToFileURL(file).href);
+  return importModule(pathToFileURL(file).href);
 }

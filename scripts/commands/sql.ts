@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import type { CommandModule } from 'yargs';
 import type { ContextArgs } from '../context.ts';
 
@@ -78,8 +79,7 @@ const command: CommandModule<ContextArgs, Args> = {
       // stdout gets the results and nothing else (no banner, no prompts), and a failing statement ends the run
       // the way a one-statement `mqs sql "…"` does (its error on stderr, exit 2), without running the rest.
       const interactive = process.stdin.isTTY === true;
-      const readline = await import('node:readline/promises');
-      const rl = readline.createInterface({
+      const rl = createInterface({
         input: process.stdin,
         output: interactive ? process.stdout : undefined,
         terminal: interactive,

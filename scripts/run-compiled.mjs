@@ -1,0 +1,62 @@
+/**
+ * Runs the compiled CLI (dist/cli/cli.cjs, one CommonJS file: scripts/build.mjs) with a V8 code cache, one per
+ * command: dist/code-cache/<command>.bin holds the code V8 compiled for that command's last successful run, so
+ * the next start reads it instead of parsing and compiling the bundle again (Node 20 caches no code by itself).
+ * A missing cache, or one V8 refuses (another Node version, other V8 flags), is written when the command exits 0;
+ * a cache that cannot be written (a read-only install) is skipped. `npm run build` empties dist/, caches
+ * included. Plain JavaScript: the bin loads it before anything can load TypeScript.
+ */
+import fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import { DIST } from './build-state.mjs';
+
+const CACHE_DIR = path.join(DIST, 'code-cache');
+
+/** The cache's name for these arguments: the command's (the first word), or `mqs` for none (`mqs --version`). */
+export function cacheName(argv) {
+  const command = argv.find((a) => !a.startsWith('-'));
+  return command !== undefined && /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'mqs';
+}
+
+function readCache(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file, data) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temporary, data);
+    // why a rename: two commands starting at once each write a whole file; a reader never sees half of one.
+    fs.renameSync(temporary, file);
+  } catch {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+/** Runs `bundle` as Node runs a CommonJS main module, with the code cache named `name`. */
+export function runCompiled(bundle, name) {
+  const cacheFile = path.join(CACHE_DIR, `${name}.bin`);
+  const cachedData = readCache(cacheFile);
+  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
+    filename: bundle,
+    // why no importModuleDynamically: Node 20 loses it for code from a cache; the bundle has no import()
+    // (scripts/build.mjs checks; etl/core/import-module.cjs imports for it).
+    cachedData,
+  });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // why after the run, not after compiling: V8 compiles a function when it is first called, so the cache made
+    // at exit holds everything the command ran; one made before running would hold the top level only.
+    process.once('exit', (code) => {
+      if (code === 0) writeCache(cacheFile, script.createCachedData());
+    });
+  }
+  const module = { exports: {}, filename: bundle, id: '.', loaded: false };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+}
