@@ -11,7 +11,7 @@ export const DIST = path.join(ROOT, 'dist');
 /** The bundle's folder: the CLI root and its chunks. */
 export const DIST_CLI_DIR = path.join(DIST, 'cli');
 /** The compiled CLI root. */
-export const DIST_CLI = path.join(DIST_CLI_DIR, 'cli.cjs');
+export const DIST_CLI = path.join(DIST_CLI_DIR, 'mqs.cjs');
 /** Written last by a build: the time (ms) the build started, so a source saved during the build counts as newer. */
 export const STAMP = path.join(DIST, '.built-at');
 /** Written by a build: the source files (relative to ROOT, one a line) the bundle was built from. */

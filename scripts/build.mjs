@@ -1,20 +1,22 @@
 /**
  * `npm run build` (also run by `npm ci` / `npm install` through `prepare`): bundles the CLI, from its TypeScript
- * sources, with esbuild into one minified CommonJS file, dist/cli/cli.cjs, which the `mqs` bin runs with a V8
- * code cache per command (scripts/run-compiled.mjs): a start reads the code V8 compiled for the command's last
- * run instead of parsing and compiling it again. One file instead of hundreds of modules (Node's module loader
- * pays per module, and for `@duckdb/node-api`, CommonJS imported from an ES module, it parses every file of the
- * package twice); the modules of the commands not run are in it but neither compiled nor evaluated. ES module
- * chunks, as before, cannot have a code cache in Node 20; measured in docs/performance.md#cli-start-up. Types are
- * stripped, not checked (`npm run typecheck` checks them; tsx, which runs the sources, strips them with the same
- * esbuild). The sources stay the single truth: dist/ is git-ignored and the `mqs` bin runs the sources through
- * tsx whenever the bundle is missing or older than a source it was built from.
+ * sources, with esbuild into one minified CommonJS file a command, dist/cli/<command>.cjs (the root, that command
+ * and what it imports), plus dist/cli/mqs.cjs (the root alone: --help, --version, mistakes). The `mqs` bin picks
+ * the command's file and runs it with a V8 code cache (scripts/run-compiled.mjs): a start reads the code V8
+ * compiled for the command's last run instead of parsing and compiling it again. One file instead of hundreds of
+ * modules (Node's module loader pays per module, and for `@duckdb/node-api`, CommonJS imported from an ES module,
+ * it parses every file of the package twice), and none of the other commands' code (`mqs sql` reads 0.47 MB, not
+ * the 1.6 MB of every command). ES module chunks, as before, cannot have a code cache in Node 20; measured in
+ * docs/performance.md#cli-start-up. Building 16 bundles takes ~6 s against ~2 for one. Types are stripped, not
+ * checked (`npm run typecheck` checks them; tsx, which runs the sources, strips them with the same esbuild). The
+ * sources stay the single truth: dist/ is git-ignored and the `mqs` bin runs the sources through tsx whenever
+ * the bundle is missing or older than a source it was built from.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST, DIST_CLI, DIST_CLI_DIR, ROOT, SOURCES_LIST, STAMP } from './build-state.mjs';
+import { DIST, DIST_CLI_DIR, ROOT, SOURCES_LIST, STAMP } from './build-state.mjs';
 
 // why: packages that must be loaded from their own folder in node_modules stay outside the bundle: the DuckDB
 // bindings and polars load native addons; tsx registers module hooks from its own files.
@@ -133,6 +135,33 @@ const evaluateOnFirstUse = {
   },
 };
 
+/** The commands: one module each in scripts/commands/ (command-table.test.ts keeps the table equal to them). */
+const COMMAND_NAMES = fs
+  .readdirSync(path.join(ROOT, 'scripts', 'commands'))
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  .map((f) => f.replace(/\.ts$/, ''));
+
+/**
+ * Builds the CLI for one command (or none: the root alone, for --help, --version and mistakes): the command
+ * table's loaders of the other commands get a module that says which bundle they are in, so the bundle holds the
+ * root, the command and what it imports, and nothing of the others.
+ */
+const onlyCommand = (command) => ({
+  name: 'only-command',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/commands\/[a-z-]+\.ts$/ }, (args) => {
+      const name = path.basename(args.path, '.ts');
+      if (!args.importer.endsWith(path.join('scripts', 'command-table.ts')) || name === command)
+        return undefined;
+      return { path: name, namespace: 'other-command' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`the ${args.path} command is in dist/cli/${args.path}.cjs, not in this bundle (scripts/run-compiled.mjs picks the bundle)`)});`,
+      loader: 'js',
+    }));
+  },
+});
+
 fs.rmSync(DIST, { recursive: true, force: true });
 const common = {
   absWorkingDir: ROOT,
@@ -152,24 +181,29 @@ const common = {
 let results;
 try {
   results = await Promise.all([
-    // The CLI: one CommonJS file, minified, which the bin runs with a V8 code cache (scripts/run-compiled.mjs):
-    // compiled once, a command's later starts skip parsing and compiling the code it ran. Node 20 gives ES
-    // modules no code cache, and compiling them was ~50 ms of every start (docs/performance.md#cli-start-up).
-    // The modules of commands not run are in the file but never evaluated (esbuild wraps them) nor compiled.
-    esbuild.build({
-      ...common,
-      entryPoints: { cli: path.join(ROOT, 'scripts', 'cli.ts') },
-      outExtension: { '.js': '.cjs' },
-      format: 'cjs',
-      // why: import() of a package or a builtin becomes require(): a vm script run from a code cache cannot
-      // import() in Node 20 (scripts/run-compiled.mjs).
-      supported: { 'dynamic-import': false },
-      minify: true,
-      // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a strategy).
-      // import.meta.url: the file's URL, where keepModuleLocations finds each module's own file from.
-      define: { MQS_BUNDLED: 'true', 'import.meta.url': '__mqsChunkUrl' },
-      banner: { js: "const __mqsChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
-    }),
+    // The CLI: one minified CommonJS file a command (dist/cli/<command>.cjs, and mqs.cjs with the root alone),
+    // which the bin runs with a V8 code cache (scripts/run-compiled.mjs): a command's later starts skip parsing
+    // and compiling the code it ran. Node 20 gives ES modules no code cache, and compiling them was ~50 ms of
+    // every start (docs/performance.md#cli-start-up).
+    ...[...COMMAND_NAMES, undefined].map((command) =>
+      esbuild.build({
+        ...common,
+        entryPoints: { [command ?? 'mqs']: path.join(ROOT, 'scripts', 'cli.ts') },
+        outExtension: { '.js': '.cjs' },
+        format: 'cjs',
+        // why: import() of a package or a builtin becomes require(): a vm script run from a code cache cannot
+        // import() in Node 20 (scripts/run-compiled.mjs).
+        supported: { 'dynamic-import': false },
+        minify: true,
+        // why: the maps name the sources, which are in the checkout; their text in each map made dist/ ~60 MB.
+        sourcesContent: false,
+        plugins: [onlyCommand(command), ...common.plugins],
+        // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a
+        // strategy). import.meta.url: the file's URL, where keepModuleLocations finds each module's own file from.
+        define: { MQS_BUNDLED: 'true', 'import.meta.url': '__mqsChunkUrl' },
+        banner: { js: "const __mqsChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
+      }),
+    ),
     // why the load bench's parse worker and the ETL bench's contender: a worker thread or a child process does
     // not inherit the CLI's bundle; run from the sources through tsx, the parse worker spent ~1 s of CPU loading
     // modules inside the bench's timed window, and ours in the ETL bench transpiles what runEtl imports there.
@@ -209,13 +243,15 @@ if (zodLocales.length > 0) {
 }
 // why: an import() left in the CLI's bundle would fail there once its code cache exists ("A dynamic import
 // callback was not specified"), so the build fails instead. Import through etl/core/import-module.cjs.
-const cliBundle = fs.readFileSync(DIST_CLI, 'utf8');
-const leftImport = /[^\w$.]import\(/.exec(cliBundle);
-if (leftImport) {
-  process.stderr.write(
-    `build: ${DIST_CLI} calls import() (${JSON.stringify(cliBundle.slice(leftImport.index - 60, leftImport.index + 60))}): a vm script cannot import() from a code cache; use etl/core/import-module.cjs\n`,
-  );
-  process.exit(1);
+for (const file of fs.readdirSync(DIST_CLI_DIR).filter((f) => f.endsWith('.cjs'))) {
+  const bundle = fs.readFileSync(path.join(DIST_CLI_DIR, file), 'utf8');
+  const leftImport = /[^\w$.]import\(/.exec(bundle);
+  if (leftImport) {
+    process.stderr.write(
+      `build: dist/cli/${file} calls import() (${JSON.stringify(bundle.slice(leftImport.index - 60, leftImport.index + 60))}): a vm script cannot import() from a code cache; use etl/core/import-module.cjs\n`,
+    );
+    process.exit(1);
+  }
 }
 // The sources the bundle was built from: the bin checks these (not node_modules, not the modules plugins make)
 // against the build's time.

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DIST } from './build-state.mjs';
 
 const mqs = path.resolve(import.meta.dirname, 'mqs.mjs');
 const run = (...args: string[]) =>
@@ -86,22 +85,36 @@ describe('the context the CLI root builds', () => {
 });
 
 describe("the compiled CLI's code cache (run-compiled.mjs)", () => {
-  const cacheOf = (name: string) => path.join(DIST, 'code-cache', `${name}.bin`);
+  const withCacheIn = (dir: string, ...args: string[]) =>
+    spawnSync(process.execPath, [mqs, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, FMP_API_KEY: '', MQS_CODE_CACHE_DIR: dir },
+    });
 
-  it('runs correctly over a cache V8 refuses, and replaces it', () => {
-    const expected = run('calendar', '--year', '2024', '--json');
-    expect(expected.status).toBe(0);
-    fs.mkdirSync(path.dirname(cacheOf('calendar')), { recursive: true });
-    const garbage = Buffer.from('not a code cache');
-    fs.writeFileSync(cacheOf('calendar'), garbage);
-    const r = run('calendar', '--year', '2024', '--json');
-    expect([r.status, r.stdout, r.stderr]).toEqual([0, expected.stdout, '']);
-    expect(fs.readFileSync(cacheOf('calendar')).equals(garbage)).toBe(false);
+  it("writes a command's cache after it succeeds, runs correctly over one V8 refuses, and replaces it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-code-cache-'));
+    try {
+      const first = withCacheIn(dir, 'calendar', '--year', '2024', '--json');
+      expect(first.status).toBe(0);
+      expect(fs.readdirSync(dir)).toEqual(['calendar.bin']);
+      const garbage = Buffer.from('not a code cache');
+      fs.writeFileSync(path.join(dir, 'calendar.bin'), garbage);
+      const r = withCacheIn(dir, 'calendar', '--year', '2024', '--json');
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, first.stdout, '']);
+      expect(fs.readFileSync(path.join(dir, 'calendar.bin')).equals(garbage)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps no cache of a command that failed', () => {
-    fs.rmSync(cacheOf('no-such-command'), { force: true });
-    expect(run('no-such-command').status).toBe(2);
-    expect(fs.existsSync(cacheOf('no-such-command'))).toBe(false);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-code-cache-'));
+    try {
+      expect(withCacheIn(dir, 'calendar', '--yeer', '2024').status).toBe(2);
+      expect(withCacheIn(dir, 'no-such-command').status).toBe(2);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,13 @@ import { hideBin } from 'yargs/helpers';
 import { CliError, errorMessage, UsageError } from '../etl/core/errors.ts';
 import { PROJECT_ROOT } from '../etl/core/project-root.ts';
 import { scrubSecrets } from '../etl/core/secrets.ts';
-import { COMMANDS, commandName, contextOptionsOf, firstPositionalOf } from './command-table.ts';
+import {
+  COMMANDS,
+  type CommandModuleFile,
+  commandName,
+  contextOptionsOf,
+  firstPositionalOf,
+} from './command-table.ts';
 
 // why: only the module of the command being run is loaded (the table has every command's name and description
 // for --help); loading all of them cost every run the imports of the others. Command modules keep their
@@ -44,10 +50,15 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const requested = argv.find((a) => !a.startsWith('-'));
   const commandNames = new Set(COMMANDS.map(commandName));
-  // why not awaited: it goes on while yargs and the command load; a failure shows where the command uses it.
-  COMMANDS.find((e) => commandName(e) === requested)
-    ?.warmUp?.()
-    .catch(() => {});
+  const entry = COMMANDS.find((e) => commandName(e) === requested);
+  let loaded: CommandModuleFile | undefined;
+  try {
+    loaded = await entry?.load();
+  } catch (error) {
+    return report(error, debug);
+  }
+  // why not awaited: it goes on while yargs parses; a failure shows where the command uses what it started.
+  loaded?.warmUp?.().catch(() => {});
   const parser = yargs(argv)
     .scriptName('mqs')
     .usage('$0 <command> [options]\n\nMQS Master: market-data warehouse and portfolios on DuckDB.')
@@ -79,9 +90,9 @@ async function main(argv: string[]): Promise<number> {
     });
   skipHelpCache(parser);
   try {
-    for (const entry of COMMANDS) {
-      if (commandName(entry) === requested) parser.command((await entry.load()).default as CommandModule);
-      else parser.command(entry.command, entry.describe);
+    for (const e of COMMANDS) {
+      if (e === entry && loaded) parser.command(loaded.default as CommandModule);
+      else parser.command(e.command, e.describe);
     }
     await parser.parseAsync();
   } catch (error) {

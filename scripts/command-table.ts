@@ -9,6 +9,11 @@ import type { ContextOptions } from './context.ts';
 /** A module of scripts/commands/: its default export is a yargs CommandModule. */
 export interface CommandModuleFile {
   default: object;
+  /**
+   * Work the CLI root starts as soon as it has loaded the command, before it parses the arguments, so that it goes
+   * on while the rest loads (`sql`: DuckDB starts on its own threads). Not awaited.
+   */
+  warmUp?: () => Promise<unknown>;
 }
 
 export interface CommandEntry {
@@ -17,11 +22,6 @@ export interface CommandEntry {
   /** The module's `describe`. */
   describe: string;
   load: () => Promise<CommandModuleFile>;
-  /**
-   * Work the CLI root starts before it parses the arguments, when this command is the one run, so that it goes on
-   * while the command's modules load (DuckDB starts on its own threads).
-   */
-  warmUp?: () => Promise<unknown>;
   /**
    * The context (config, log, clock) the CLI root builds for the command and hands it as `args.context()`
    * (scripts/context.ts); none when absent.
@@ -129,7 +129,6 @@ export const COMMANDS: readonly CommandEntry[] = [
       'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
     context: {},
     load: () => import('./commands/sql.ts'),
-    warmUp: () => import('../etl/publish/warehouse-reader.ts').then((m) => m.warmUpReaderEngine()),
   },
   {
     command: 'status',

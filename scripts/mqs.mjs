@@ -3,19 +3,18 @@
 // through `prepare`) when it is at least as new as every TypeScript source it was built from; otherwise the
 // sources themselves through tsx's loader: slower to start, never stale.
 import { createRequire } from 'node:module';
-import { DIST_CLI, distState } from './build-state.mjs';
+import { distState } from './build-state.mjs';
+import { bundleFor, runCompiled } from './run-compiled.mjs';
 
 const state = distState();
 if (state === 'fresh') {
+  const compiled = bundleFor(process.argv.slice(2));
   if (process.argv.includes('--debug')) {
     // why: with --debug errors print their stack; the bundle's source maps make it name the TypeScript sources
     // (Node maps the code it loads itself; not a vm script's).
     process.setSourceMapsEnabled(true);
-    createRequire(import.meta.url)(DIST_CLI);
-  } else {
-    const { cacheName, runCompiled } = await import('./run-compiled.mjs');
-    runCompiled(DIST_CLI, cacheName(process.argv.slice(2)));
-  }
+    createRequire(import.meta.url)(compiled.bundle);
+  } else runCompiled(compiled);
 } else {
   if (process.stderr.isTTY) {
     process.stderr.write(

@@ -1,23 +1,29 @@
 /**
- * Runs the compiled CLI (dist/cli/cli.cjs, one CommonJS file: scripts/build.mjs) with a V8 code cache, one per
- * command: dist/code-cache/<command>.bin holds the code V8 compiled for that command's last successful run, so
- * the next start reads it instead of parsing and compiling the bundle again (Node 20 caches no code by itself).
- * A missing cache, or one V8 refuses (another Node version, other V8 flags), is written when the command exits 0;
- * a cache that cannot be written (a read-only install) is skipped. `npm run build` empties dist/, caches
- * included. Plain JavaScript: the bin loads it before anything can load TypeScript.
+ * Runs the compiled CLI (scripts/build.mjs: one CommonJS file a command, dist/cli/<command>.cjs, and mqs.cjs, the
+ * root alone) with a V8 code cache: MQS_CODE_CACHE_DIR (default dist/code-cache)/<command>.bin holds the code V8
+ * compiled for that command's last successful run, so the next start reads it instead of parsing and compiling
+ * the bundle again (Node 20 caches no code by itself). A missing cache, or one V8 refuses (another Node version,
+ * other V8 flags), is written when the command exits 0; a cache that cannot be written (a read-only install) is
+ * skipped. `npm run build` empties dist/, caches included. Plain JavaScript: the bin loads it before anything can
+ * load TypeScript.
  */
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { DIST } from './build-state.mjs';
+import { DIST, DIST_CLI, DIST_CLI_DIR } from './build-state.mjs';
 
-const CACHE_DIR = path.join(DIST, 'code-cache');
-
-/** The cache's name for these arguments: the command's (the first word), or `mqs` for none (`mqs --version`). */
-export function cacheName(argv) {
+/**
+ * The bundle that runs these arguments: the command's (its name is the first word, as the CLI root reads it), or
+ * the root alone for none, a mistyped one or --help and --version.
+ */
+export function bundleFor(argv) {
   const command = argv.find((a) => !a.startsWith('-'));
-  return command !== undefined && /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'mqs';
+  if (command !== undefined && /^[a-z][a-z-]{0,30}$/.test(command)) {
+    const bundle = path.join(DIST_CLI_DIR, `${command}.cjs`);
+    if (fs.existsSync(bundle)) return { bundle, name: command };
+  }
+  return { bundle: DIST_CLI, name: path.basename(DIST_CLI, '.cjs') };
 }
 
 function readCache(file) {
@@ -41,8 +47,8 @@ function writeCache(file, data) {
 }
 
 /** Runs `bundle` as Node runs a CommonJS main module, with the code cache named `name`. */
-export function runCompiled(bundle, name) {
-  const cacheFile = path.join(CACHE_DIR, `${name}.bin`);
+export function runCompiled({ bundle, name }) {
+  const cacheFile = path.join(process.env.MQS_CODE_CACHE_DIR || path.join(DIST, 'code-cache'), `${name}.bin`);
   const cachedData = readCache(cacheFile);
   const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
     filename: bundle,

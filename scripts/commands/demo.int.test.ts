@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DIST } from '../build-state.mjs';
 
 const mqs = path.resolve(import.meta.dirname, '..', 'mqs.mjs');
 
@@ -11,8 +10,7 @@ const mqs = path.resolve(import.meta.dirname, '..', 'mqs.mjs');
 // simulator, the marts, and a backtest, which imports a portfolio's strategy.ts (TypeScript, outside the bundle).
 describe('mqs demo', () => {
   it('loads, queries and backtests on the simulator, from a fresh start and again from the code cache', () => {
-    const cache = path.join(DIST, 'code-cache', 'demo.bin');
-    fs.rmSync(cache, { force: true });
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-demo-code-cache-'));
     for (const round of ['without a code cache', 'with the code cache the first run left']) {
       const warehouse = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-demo-'));
       try {
@@ -24,6 +22,7 @@ describe('mqs demo', () => {
             FMP_BASE_URL: '',
             MEMBER_AUTH_TOKEN: '',
             WAREHOUSE_DIR: warehouse,
+            MQS_CODE_CACHE_DIR: cacheDir,
           },
         });
         expect([round, r.status]).toEqual([round, 0]);
@@ -37,7 +36,8 @@ describe('mqs demo', () => {
       } finally {
         fs.rmSync(warehouse, { recursive: true, force: true });
       }
-      expect(fs.existsSync(cache)).toBe(true);
+      expect(fs.readdirSync(cacheDir)).toEqual(['demo.bin']);
     }
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
 });

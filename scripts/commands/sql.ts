@@ -23,7 +23,7 @@ const command: CommandModule<ContextArgs, Args> = {
     );
     // why started before the caller is authorized: DuckDB starts on its own threads while the rest loads and
     // the member check runs; the engine is empty until the reader opens the lake in it, after the check. The CLI
-    // root has usually started it already, before parsing the arguments (command-table.ts, warmUp).
+    // root has usually started it already, before parsing the arguments (warmUp, below).
     const engine = startReaderEngine();
     const ready = (async () => {
       const [sandbox, { UsageError }, { formatTable }, { authorize }] = await Promise.all([
@@ -136,5 +136,10 @@ const command: CommandModule<ContextArgs, Args> = {
     }
   },
 };
+
+/** Starts the reader's DuckDB while the CLI root parses the arguments (its engine reads nothing until a reader opens). */
+export function warmUp(): Promise<void> {
+  return import('../../etl/publish/warehouse-reader.ts').then((m) => m.warmUpReaderEngine());
+}
 
 export default command;
