@@ -7,7 +7,7 @@
  * modules (Node's module loader pays per module, and for `@duckdb/node-api`, CommonJS imported from an ES module,
  * it parses every file of the package twice), and none of the other commands' code (`mqs sql` reads 0.47 MB, not
  * the 1.6 MB of every command). ES module chunks, as before, cannot have a code cache in Node 20; measured in
- * docs/performance.md#cli-start-up. Building 16 bundles takes ~6 s against ~2 for one. Types are stripped, not
+ * docs/performance.md#cli-start-up. Types are stripped, not
  * checked (`npm run typecheck` checks them; tsx, which runs the sources, strips them with the same esbuild). The
  * sources stay the single truth: dist/ is git-ignored and the `mqs` bin runs the sources through tsx whenever
  * the bundle is missing or older than a source it was built from.
@@ -142,25 +142,31 @@ const COMMAND_NAMES = fs
   .map((f) => f.replace(/\.ts$/, ''));
 
 /**
- * Builds the CLI for one command (or none: the root alone, for --help, --version and mistakes): the command
- * table's loaders of the other commands get a module that says which bundle they are in, so the bundle holds the
- * root, the command and what it imports, and nothing of the others.
+ * The entry of each command's bundle (and of the root alone, `mqs`): the CLI root with a loader of that command's
+ * module only, so the bundle holds the root, the command and what it imports, and nothing of the others.
  */
-const onlyCommand = (command) => ({
-  name: 'only-command',
+const ENTRY_NAMESPACE = 'mqs-entry';
+const commandEntries = {
+  name: 'command-entries',
   setup(build) {
-    build.onResolve({ filter: /^\.\/commands\/[a-z-]+\.ts$/ }, (args) => {
-      const name = path.basename(args.path, '.ts');
-      if (!args.importer.endsWith(path.join('scripts', 'command-table.ts')) || name === command)
-        return undefined;
-      return { path: name, namespace: 'other-command' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`the ${args.path} command is in dist/cli/${args.path}.cjs, not in this bundle (scripts/run-compiled.mjs picks the bundle)`)});`,
-      loader: 'js',
+    build.onResolve({ filter: new RegExp(`^${ENTRY_NAMESPACE}:`) }, (args) => ({
+      path: args.path.slice(ENTRY_NAMESPACE.length + 1),
+      namespace: ENTRY_NAMESPACE,
     }));
+    build.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, (args) => {
+      const command = args.path;
+      const load =
+        command === 'mqs'
+          ? "() => Promise.reject(new Error('dist/cli/mqs.cjs holds no command: the bin runs a command from its own bundle'))"
+          : `() => import(${JSON.stringify(`./commands/${command}.ts`)})`;
+      return {
+        contents: `import { runCli } from './cli-root.ts';\nvoid runCli(${load});\n`,
+        resolveDir: path.join(ROOT, 'scripts'),
+        loader: 'js',
+      };
+    });
   },
-});
+};
 
 fs.rmSync(DIST, { recursive: true, force: true });
 const common = {
@@ -184,26 +190,26 @@ try {
     // The CLI: one minified CommonJS file a command (dist/cli/<command>.cjs, and mqs.cjs with the root alone),
     // which the bin runs with a V8 code cache (scripts/run-compiled.mjs): a command's later starts skip parsing
     // and compiling the code it ran. Node 20 gives ES modules no code cache, and compiling them was ~50 ms of
-    // every start (docs/performance.md#cli-start-up).
-    ...[...COMMAND_NAMES, undefined].map((command) =>
-      esbuild.build({
-        ...common,
-        entryPoints: { [command ?? 'mqs']: path.join(ROOT, 'scripts', 'cli.ts') },
-        outExtension: { '.js': '.cjs' },
-        format: 'cjs',
-        // why: import() of a package or a builtin becomes require(): a vm script run from a code cache cannot
-        // import() in Node 20 (scripts/run-compiled.mjs).
-        supported: { 'dynamic-import': false },
-        minify: true,
-        // why: the maps name the sources, which are in the checkout; their text in each map made dist/ ~60 MB.
-        sourcesContent: false,
-        plugins: [onlyCommand(command), ...common.plugins],
-        // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a
-        // strategy). import.meta.url: the file's URL, where keepModuleLocations finds each module's own file from.
-        define: { MQS_BUNDLED: 'true', 'import.meta.url': '__mqsChunkUrl' },
-        banner: { js: "const __mqsChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
-      }),
-    ),
+    // every start (docs/performance.md#cli-start-up). One build: the sources are parsed once for all bundles.
+    esbuild.build({
+      ...common,
+      entryPoints: Object.fromEntries(
+        [...COMMAND_NAMES, 'mqs'].map((name) => [name, `${ENTRY_NAMESPACE}:${name}`]),
+      ),
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      // why: import() of a package or a builtin becomes require(): a vm script run from a code cache cannot
+      // import() in Node 20 (scripts/run-compiled.mjs).
+      supported: { 'dynamic-import': false },
+      minify: true,
+      // why: the maps name the sources, which are in the checkout; their text in each map made dist/ ~60 MB.
+      sourcesContent: false,
+      plugins: [commandEntries, ...common.plugins],
+      // why: etl/core/project-root.ts: the bundle registers tsx before it imports a TypeScript file (a
+      // strategy). import.meta.url: the file's URL, where keepModuleLocations finds each module's own file from.
+      define: { MQS_BUNDLED: 'true', 'import.meta.url': '__mqsChunkUrl' },
+      banner: { js: "const __mqsChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
+    }),
     // why the load bench's parse worker and the ETL bench's contender: a worker thread or a child process does
     // not inherit the CLI's bundle; run from the sources through tsx, the parse worker spent ~1 s of CPU loading
     // modules inside the bench's timed window, and ours in the ETL bench transpiles what runEtl imports there.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandModule } from 'yargs';
+import { COMMAND_MODULES } from './command-modules.ts';
 import { COMMANDS, commandName, contextOptionsOf, firstPositionalOf } from './command-table.ts';
 
 describe('the command table', () => {
@@ -12,11 +13,12 @@ describe('the command table', () => {
       .map((f) => f.replace(/\.ts$/, ''))
       .sort();
     expect(COMMANDS.map(commandName).sort()).toEqual(files);
+    expect(Object.keys(COMMAND_MODULES).sort()).toEqual(files);
   });
 
   it("gives each command its module's command string and description (what --help lists)", async () => {
     for (const entry of COMMANDS) {
-      const module = (await entry.load()).default as CommandModule;
+      const module = (await COMMAND_MODULES[commandName(entry)]!()).default as CommandModule;
       expect({ command: module.command, describe: module.describe }).toEqual({
         command: entry.command,
         describe: entry.describe,

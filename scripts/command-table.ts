@@ -1,8 +1,9 @@
 /**
- * Every top-level command of `mqs`: its yargs command string and description (what `mqs --help` lists) and how
- * to load its module, and the context the CLI root builds for it. The CLI loads only the module of the command it
- * runs; `command-table.test.ts` checks that each entry matches its module. Adding a command: a file in
- * scripts/commands/ plus a line here.
+ * Every top-level command of `mqs`: its yargs command string and description (what `mqs --help` lists) and the
+ * context the CLI root builds for it. Its module is scripts/commands/<name>.ts, which the CLI loads only for the
+ * command it runs (scripts/command-modules.ts from the sources; each bundle of dist/cli/ holds its own command's);
+ * `command-table.test.ts` checks that each entry matches its module. Adding a command: a file in
+ * scripts/commands/ plus a line here and one in scripts/command-modules.ts.
  */
 import type { ContextOptions } from './context.ts';
 
@@ -21,7 +22,6 @@ export interface CommandEntry {
   command: string;
   /** The module's `describe`. */
   describe: string;
-  load: () => Promise<CommandModuleFile>;
   /**
    * The context (config, log, clock) the CLI root builds for the command and hands it as `args.context()`
    * (scripts/context.ts); none when absent.
@@ -42,24 +42,20 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe:
       'backtest a portfolio over the warehouse history and write an HTML report (WAREHOUSE_DIR/reports/)',
     context: {},
-    load: () => import('./commands/backtest.ts'),
   },
   {
     command: 'backup',
     describe: 'snapshot every store and the lake with a checksummed manifest, then apply retention (admin)',
     context: { logFileName: 'backup.log', terminalLogLevel: 'warn', subcommands: { list: {} } },
-    load: () => import('./commands/backup.ts'),
   },
   {
     command: 'bench <name> [args..]',
     describe: 'run a benchmark against the built-in simulator (npm run bench -- <name> --json)',
-    load: () => import('./commands/bench.ts'),
   },
   {
     command: 'calendar',
     describe:
       'show the NYSE trading calendar (1990–2099): holidays and early closes of a year, or the sessions of a range',
-    load: () => import('./commands/calendar.ts'),
   },
   {
     command: 'demo',
@@ -67,14 +63,12 @@ export const COMMANDS: readonly CommandEntry[] = [
       'the main job end to end on the built-in FMP simulator: ETL of sample tickers, rows from the marts, a backtest',
     // why: the demo prints its own story; log lines below warn would bury it unless LOG_LEVEL asks for them.
     context: { logFileName: 'demo.log', defaultLogLevel: 'warn' },
-    load: () => import('./commands/demo.ts'),
   },
   {
     command: 'etl [mode]',
     describe:
       'fetch FMP bars into the warehouse: backfill and incremental runs (default), or `realtime` polling during market hours',
     context: { logFileName: 'etl.log' },
-    load: () => import('./commands/etl.ts'),
   },
   {
     command: 'members',
@@ -86,7 +80,6 @@ export const COMMANDS: readonly CommandEntry[] = [
         rotate: { logFileName: 'members.log' },
       },
     },
-    load: () => import('./commands/members.ts'),
   },
   {
     command: 'portfolios <action>',
@@ -95,54 +88,46 @@ export const COMMANDS: readonly CommandEntry[] = [
     // why a log file for run: it runs from cron or a timer; its lines per portfolio go there, and the terminal
     // (which gets the same as a table on stdout) sees only warnings.
     context: { subcommands: { run: { logFileName: 'portfolios.log', terminalLogLevel: 'warn' } } },
-    load: () => import('./commands/portfolios.ts'),
   },
   {
     command: 'quality',
     describe:
       'data-quality checks on the warehouse (sql/tests/): gaps against the calendar, duplicates, OHLC, prices, unexplained jumps, stale symbols; exit 1 when one fails (viewer)',
     context: {},
-    load: () => import('./commands/quality.ts'),
   },
   {
     command: 'restore <id>',
     describe: 'put a verified snapshot back, atomically; refuses while a writer runs (admin)',
     context: { logFileName: 'restore.log', terminalLogLevel: 'warn' },
-    load: () => import('./commands/restore.ts'),
   },
   {
     command: 'schedule',
     describe:
       'run the incremental ETL nightly on ETL_SCHEDULE_CRON (New York time, trading sessions only, one run at a time)',
     context: { logFileName: 'schedule.log' },
-    load: () => import('./commands/schedule.ts'),
   },
   {
     command: 'sim',
     describe: "serve the FMP-compatible simulator (FMP's /stable API on synthetic, seeded data) until Ctrl-C",
     context: {},
-    load: () => import('./commands/sim.ts'),
   },
   {
     command: 'sql [query]',
     describe:
       'run SQL against the warehouse views (bars, bars_daily, coverage, …); without a query, open a prompt',
     context: {},
-    load: () => import('./commands/sql.ts'),
   },
   {
     command: 'status',
     describe:
       'what the warehouse holds: per symbol and interval first/last bar, sessions present vs expected, failed windows, last runs',
     context: {},
-    load: () => import('./commands/status.ts'),
   },
   {
     command: 'warehouse',
     describe: 'manage the warehouse itself: reset (empty its market data to load it from another source)',
     // why warn on the terminal: stdout has the summary; the file keeps what was removed.
     context: { logFileName: 'warehouse.log', terminalLogLevel: 'warn' },
-    load: () => import('./commands/warehouse.ts'),
   },
 ];
 

@@ -4,7 +4,7 @@ import type { Logger } from './log.ts';
 
 /**
  * What a command works with: the configuration, the log and the clock. The CLI's composition root
- * (scripts/context.ts, called from scripts/cli.ts) builds it once per run; nothing below it reads `process.env`.
+ * (scripts/context.ts, called from scripts/cli-root.ts) builds it once per run; nothing below it reads `process.env`.
  */
 export interface AppContext {
   config: Config;

@@ -1,6 +1,6 @@
 /**
  * Vitest global setup: the tests that spawn `mqs` run the compiled CLI in dist/, as a user's `npx mqs` does, so
- * the bundles are rebuilt first when a source is newer than them (`scripts/build.mjs`, ~6 s). Without this, a
+ * the bundles are rebuilt first when a source is newer than them (`scripts/build.mjs`, ~4.5 s). Without this, a
  * working copy edited since its last build spawns every CLI through tsx's loader instead, ~1 s more a spawn and
  * not the code that ships. A fresh clone's bundle is already built by `npm ci` (`prepare`).
  */
