@@ -7,10 +7,10 @@
  * modules (Node's module loader pays per module, and for `@duckdb/node-api`, CommonJS imported from an ES module,
  * it parses every file of the package twice), and none of the other commands' code (`mqs sql` reads 0.47 MB, not
  * the 1.6 MB of every command). ES module chunks, as before, cannot have a code cache in Node 20; measured in
- * docs/performance.md#cli-start-up. Types are stripped, not
- * checked (`npm run typecheck` checks them; tsx, which runs the sources, strips them with the same esbuild). The
- * sources stay the single truth: dist/ is git-ignored and the `mqs` bin runs the sources through tsx whenever
- * the bundle is missing or older than a source it was built from.
+ * docs/performance.md#cli-start-up. Types are stripped, not checked (`npm run typecheck` checks them; tsx, which
+ * runs the sources, strips them with the same esbuild). The sources stay the single truth: dist/ is git-ignored
+ * and the `mqs` bin runs the sources through tsx whenever the bundle is missing or older than a source it was
+ * built from.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -18,8 +18,9 @@ export const PLAN_LIMITS: Record<FmpPlan, { perMinute?: number; perDay?: number 
 export const DEFAULT_FMP_BASE_URL = 'https://financialmodelingprep.com';
 
 // why zod/mini (zod's functional API, same package and engine): every command reads the configuration as it
-// starts, and the full API cost each of them ~18 ms to load against ~7 for this one (docs/performance.md#cli-start-up).
-// Mini carries no messages of its own; English ones are configured here, as the full API does when it loads.
+// starts, and the full API took ~25 ms to load against ~7 for this one, each bundled alone
+// (docs/performance.md#cli-start-up). Mini carries no messages of its own; English ones are configured here, as
+// the full API does when it loads.
 z.config(en());
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
