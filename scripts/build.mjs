@@ -155,15 +155,14 @@ const commandEntries = {
     }));
     build.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, (args) => {
       const command = args.path;
-      const load =
+      // why the command first, and its warm-up before the root loads: the root (yargs, the command table) then
+      // loads while what the warm-up started goes on (sql: DuckDB starting on its own threads), instead of before
+      // it. import() of a bundled module runs it on a later turn, so the warm-up's own imports come first.
+      const contents =
         command === 'mqs'
-          ? "() => Promise.reject(new Error('dist/cli/mqs.cjs holds no command: the bin runs a command from its own bundle'))"
-          : `() => import(${JSON.stringify(`./commands/${command}.ts`)})`;
-      return {
-        contents: `import { runCli } from './cli-root.ts';\nvoid runCli(${load});\n`,
-        resolveDir: path.join(ROOT, 'scripts'),
-        loader: 'js',
-      };
+          ? "import('./cli-root.ts').then((root) => root.runCli(() => Promise.reject(new Error('dist/cli/mqs.cjs holds no command: the bin runs a command from its own bundle'))));\n"
+          : `import(${JSON.stringify(`./commands/${command}.ts`)}).then((module) => {\n  module.warmUp?.().catch(() => {});\n  return import('./cli-root.ts').then((root) => root.runCli(async () => module));\n});\n`;
+      return { contents, resolveDir: path.join(ROOT, 'scripts'), loader: 'js' };
     });
   },
 };
