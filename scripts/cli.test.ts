@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DIST_CLI_DIR } from './build-state.mjs';
 
 const mqs = path.resolve(import.meta.dirname, 'mqs.mjs');
 const run = (...args: string[]) =>
@@ -96,12 +97,30 @@ describe("the compiled CLI's code cache (run-compiled.mjs)", () => {
     try {
       const first = withCacheIn(dir, 'calendar', '--year', '2024', '--json');
       expect(first.status).toBe(0);
-      expect(fs.readdirSync(dir)).toEqual(['calendar.bin']);
+      const [cache] = fs.readdirSync(dir);
+      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^calendar-\d+-\d+\.bin$/)]);
       const garbage = Buffer.from('not a code cache');
-      fs.writeFileSync(path.join(dir, 'calendar.bin'), garbage);
+      fs.writeFileSync(path.join(dir, cache!), garbage);
       const r = withCacheIn(dir, 'calendar', '--year', '2024', '--json');
       expect([r.status, r.stdout, r.stderr]).toEqual([0, first.stdout, '']);
-      expect(fs.readFileSync(path.join(dir, 'calendar.bin')).equals(garbage)).toBe(false);
+      expect(fs.readFileSync(path.join(dir, cache!)).equals(garbage)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps one cache a command, of its bundle's current build", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqs-code-cache-'));
+    try {
+      // an earlier build's cache of the same command, and another command's, which stays
+      fs.writeFileSync(path.join(dir, 'calendar-1-2.bin'), 'an earlier build');
+      fs.writeFileSync(path.join(dir, 'sql-1-2.bin'), 'another command');
+      expect(withCacheIn(dir, 'calendar', '--year', '2024').status).toBe(0);
+      const bundle = fs.statSync(path.join(DIST_CLI_DIR, 'calendar.cjs'));
+      expect(fs.readdirSync(dir).sort()).toEqual([
+        `calendar-${Math.trunc(bundle.mtimeMs)}-${bundle.size}.bin`,
+        'sql-1-2.bin',
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

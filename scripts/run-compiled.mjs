@@ -1,11 +1,12 @@
 /**
  * Runs the compiled CLI (scripts/build.mjs: one CommonJS file a command, dist/cli/<command>.cjs, and mqs.cjs, the
- * root alone) with a V8 code cache: MQS_CODE_CACHE_DIR (default dist/code-cache)/<command>.bin holds the code V8
- * compiled for that command's last successful run, so the next start reads it instead of parsing and compiling
- * the bundle again (Node 20 caches no code by itself). A missing cache, or one V8 refuses (another Node version,
- * other V8 flags), is written when the command exits 0; a cache that cannot be written (a read-only install) is
- * skipped. `npm run build` empties dist/, caches included. Plain JavaScript: the bin loads it before anything can
- * load TypeScript.
+ * root alone) with a V8 code cache: <command>-<build>.bin in MQS_CODE_CACHE_DIR (default dist/code-cache; a folder
+ * only you can write, since a cache is code the CLI runs) holds the code V8 compiled for that command's last
+ * successful run, so the next start reads it instead of parsing and compiling the bundle again (Node 20 caches no
+ * code by itself). A missing cache, or one V8 refuses (another Node version, other V8 flags), is written when the
+ * command exits 0, and the caches of earlier builds of that command are removed; a cache that cannot be written
+ * (a read-only install) is skipped. `npm run build` empties dist/, caches included. Plain JavaScript: the bin
+ * loads it before anything can load TypeScript.
  */
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -46,9 +47,29 @@ function writeCache(file, data) {
   }
 }
 
+/**
+ * The cache file of this build of `bundle`. why the bundle's time and size in the name: V8 checks a cache against
+ * its script's length only, so a cache of an earlier build of the same length would be taken for this one's;
+ * `npm run build` empties dist/code-cache, but not a MQS_CODE_CACHE_DIR elsewhere.
+ */
+function cacheFileOf(bundle, name) {
+  const dir = process.env.MQS_CODE_CACHE_DIR || path.join(DIST, 'code-cache');
+  const { mtimeMs, size } = fs.statSync(bundle);
+  return path.join(dir, `${name}-${Math.trunc(mtimeMs)}-${size}.bin`);
+}
+
+/** Removes the caches of `name` other than `keep` (earlier builds'). */
+function removeOtherCaches(keep, name) {
+  try {
+    for (const file of fs.readdirSync(path.dirname(keep)))
+      if (file.startsWith(`${name}-`) && file.endsWith('.bin') && file !== path.basename(keep))
+        fs.rmSync(path.join(path.dirname(keep), file), { force: true });
+  } catch {}
+}
+
 /** Runs `bundle` as Node runs a CommonJS main module, with the code cache named `name`. */
 export function runCompiled({ bundle, name }) {
-  const cacheFile = path.join(process.env.MQS_CODE_CACHE_DIR || path.join(DIST, 'code-cache'), `${name}.bin`);
+  const cacheFile = cacheFileOf(bundle, name);
   const cachedData = readCache(cacheFile);
   const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
     filename: bundle,
@@ -60,7 +81,9 @@ export function runCompiled({ bundle, name }) {
     // why after the run, not after compiling: V8 compiles a function when it is first called, so the cache made
     // at exit holds everything the command ran; one made before running would hold the top level only.
     process.once('exit', (code) => {
-      if (code === 0) writeCache(cacheFile, script.createCachedData());
+      if (code !== 0) return;
+      writeCache(cacheFile, script.createCachedData());
+      removeOtherCaches(cacheFile, name);
     });
   }
   const module = { exports: {}, filename: bundle, id: '.', loaded: false };

@@ -36,7 +36,7 @@ describe('mqs demo', () => {
       } finally {
         fs.rmSync(warehouse, { recursive: true, force: true });
       }
-      expect(fs.readdirSync(cacheDir)).toEqual(['demo.bin']);
+      expect(fs.readdirSync(cacheDir)).toEqual([expect.stringMatching(/^demo-\d+-\d+\.bin$/)]);
     }
     fs.rmSync(cacheDir, { recursive: true, force: true });
   });
