@@ -44,9 +44,12 @@ export function createContext(options: ContextOptions = {}): AppContext {
   // command has one, is opened with the first line.
   let log: AppContext['log'] | undefined;
   const logOptions = {
+    // why: `.env` is loaded above, so a LOG_LEVEL written there counts as set, like one in the environment.
     level:
       options.logLevel ?? (env.LOG_LEVEL ? config.logLevel : (options.defaultLogLevel ?? config.logLevel)),
     file: options.logFileName ? path.join(config.warehouseDir, 'logs', options.logFileName) : undefined,
+    // why: `mqs backup` printed its summary on stdout and the same as a JSON line on stderr; the JSON belongs
+    // in the log file, and on the terminal only when asked for (--verbose, LOG_LEVEL) or when it warns.
     destinationLevel: options.logLevel || env.LOG_LEVEL ? undefined : options.terminalLogLevel,
   };
   return {

@@ -65,9 +65,10 @@ export function startReaderEngine(): Promise<DuckDBInstance> {
 let warmEngine: Promise<DuckDBInstance> | undefined;
 
 /**
- * Starts the engine the next startReaderEngine() returns, as early as a process knows it will read: the CLI root
- * calls it for `mqs sql` before it parses the arguments, so DuckDB starts while the command's modules load (its
+ * Starts the engine the next startReaderEngine() returns, as early as a process knows it will read: `mqs sql`'s
+ * warm-up calls it before the CLI root loads and parses the arguments, so DuckDB starts while they do (its
  * threads run beside them; docs/performance.md#cli-start-up). Empty, like any engine before a reader opens in it.
+ * Calling it again before that start is taken changes nothing.
  */
 export function warmUpReaderEngine(): void {
   warmEngine ??= DuckDBInstance.create(':memory:');

@@ -22,8 +22,8 @@ const command: CommandModule<ContextArgs, Args> = {
       '../../etl/publish/warehouse-reader.ts'
     );
     // why started before the caller is authorized: DuckDB starts on its own threads while the rest loads and
-    // the member check runs; the engine is empty until the reader opens the lake in it, after the check. The CLI
-    // root has usually started it already, before parsing the arguments (warmUp, below).
+    // the member check runs; the engine is empty until the reader opens the lake in it, after the check. It is
+    // usually started already, before the arguments were parsed (warmUp, below).
     const engine = startReaderEngine();
     const ready = (async () => {
       const [sandbox, { UsageError }, { formatTable }, { authorize }] = await Promise.all([
@@ -137,7 +137,10 @@ const command: CommandModule<ContextArgs, Args> = {
   },
 };
 
-/** Starts the reader's DuckDB while the CLI root parses the arguments (its engine reads nothing until a reader opens). */
+/**
+ * Starts the reader's DuckDB while the CLI root loads and parses the arguments (the engine reads nothing until a
+ * reader opens in it, after the member check); the compiled CLI calls it before it loads the root.
+ */
 export function warmUp(): Promise<void> {
   return import('../../etl/publish/warehouse-reader.ts').then((m) => m.warmUpReaderEngine());
 }
