@@ -72,16 +72,19 @@ const keepModuleLocations = {
 };
 
 /**
- * Packages whose module body is costly and which a normal run never calls are bundled behind a function that
- * loads them on their first call (each keeps its own copy and version). string-width builds an Intl.Segmenter
- * and compiles Unicode-property regular expressions as it loads; yargs and cliui import it at start but call it
- * only to lay out help text.
+ * Bundled packages whose module body runs on the first use of their default export rather than when the bundle
+ * loads; each importer keeps its own copy and version. string-width builds an Intl.Segmenter and compiles
+ * Unicode-property regular expressions as it loads; yargs and cliui import it at start but call it only to lay out
+ * help text. pino: every command with a context imports the logger module, but a command that logs nothing (`mqs
+ * sql`, `mqs status`) never creates a logger (scripts/context.ts builds it on first use), so it need not run
+ * pino's body and its dependencies' either (~10 ms of every start, docs/performance.md#cli-start-up). A Proxy
+ * stands in for the export, a function that may carry properties (pino.destination).
  */
-const LOADED_ON_FIRST_CALL = ['string-width'];
-const loadOnFirstCall = {
-  name: 'load-on-first-call',
+const EVALUATED_ON_FIRST_USE = ['string-width', 'pino'];
+const evaluateOnFirstUse = {
+  name: 'evaluate-on-first-use',
   setup(build) {
-    const names = new RegExp(`^(${LOADED_ON_FIRST_CALL.join('|')})$`);
+    const names = new RegExp(`^(${EVALUATED_ON_FIRST_USE.join('|')})$`);
     build.onResolve({ filter: names }, async (args) => {
       if (args.pluginData?.real) return undefined;
       const real = await build.resolve(args.path, {
@@ -91,47 +94,18 @@ const loadOnFirstCall = {
         pluginData: { real: true },
       });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: toPosix(path.relative(ROOT, real.path)), namespace: 'load-on-first-call' };
+      return { path: toPosix(path.relative(ROOT, real.path)), namespace: 'evaluate-on-first-use' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'load-on-first-call' }, (args) => {
+    build.onLoad({ filter: /.*/, namespace: 'evaluate-on-first-use' }, (args) => {
       const file = path.join(ROOT, args.path);
+      // why require(): esbuild bundles a package required this way and runs its body at the call; an ES module
+      // comes back as its namespace (__esModule), a CommonJS one as its exports.
       return {
-        contents: `let loaded;\nexport default function (...args) {\n  loaded ??= require(${JSON.stringify(file)}).default;\n  return loaded(...args);\n}\n`,
+        contents: `let loaded;\nconst load = () => {\n  const m = (loaded ??= require(${JSON.stringify(file)}));\n  return m.__esModule ? m.default : m;\n};\nexport default new Proxy(function () {}, {\n  apply: (_, self, args) => Reflect.apply(load(), self, args),\n  get: (_, key) => load()[key],\n});\n`,
         resolveDir: path.dirname(file),
         loader: 'js',
       };
     });
-  },
-};
-
-/**
- * Bundled CommonJS packages whose module body runs on the first use of their export rather than when the chunk
- * loads. pino: every command with a context imports the logger module, but a command that logs nothing (`mqs
- * sql`, `mqs status`) never creates a logger (scripts/context.ts builds it on first use), so it need not run
- * pino's body and its dependencies' either (~10 ms of every start, docs/performance.md#cli-start-up). The package
- * is still in the bundle; only its evaluation waits. Its default export is a function with properties (pino,
- * pino.destination): a Proxy stands in for it.
- */
-const EVALUATED_ON_FIRST_USE = ['pino'];
-const evaluateOnFirstUse = {
-  name: 'evaluate-on-first-use',
-  setup(build) {
-    const names = new RegExp(`^(${EVALUATED_ON_FIRST_USE.join('|')})$`);
-    build.onResolve({ filter: names }, (args) => {
-      if (args.pluginData?.real) return undefined;
-      return {
-        path: args.path,
-        namespace: 'evaluate-on-first-use',
-        pluginData: { resolveDir: args.resolveDir },
-      };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'evaluate-on-first-use' }, (args) => ({
-      // why require(): esbuild bundles a CommonJS package required this way and runs its body at the call.
-      contents: `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\nexport default new Proxy(function () {}, {\n  apply: (_, self, args) => Reflect.apply(load(), self, args),\n  get: (_, key) => load()[key],\n});\n`,
-      resolveDir: args.pluginData.resolveDir,
-      pluginData: { real: true },
-      loader: 'js',
-    }));
   },
 };
 
@@ -179,7 +153,7 @@ const common = {
   // why: error classes name themselves after their class (errors.ts); bundling (and minifying) may rename a class.
   keepNames: true,
   sourcemap: 'linked',
-  plugins: [loadOnFirstCall, evaluateOnFirstUse, keepModuleLocations],
+  plugins: [evaluateOnFirstUse, keepModuleLocations],
   metafile: true,
   logLevel: 'warning',
 };
