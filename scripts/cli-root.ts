@@ -57,7 +57,6 @@ function skipHelpCache(parser: object): void {
 async function main(argv: string[], load: LoadCommand): Promise<number> {
   const debug = argv.includes('--debug');
   const requested = argv.find((a) => !a.startsWith('-'));
-  const commandNames = new Set(COMMANDS.map(commandName));
   const entry = COMMANDS.find((e) => commandName(e) === requested);
   let loaded: CommandModuleFile | undefined;
   try {
@@ -83,9 +82,7 @@ async function main(argv: string[], load: LoadCommand): Promise<number> {
       // why: throwing here stops yargs before any handler runs; recording the message alone let a command with a
       // mistyped option (`mqs backup --form x`) run anyway.
       if (error) throw error;
-      const command = argv.find((a) => !a.startsWith('-'));
-      const known = command !== undefined && commandNames.has(command);
-      throw new UsageError(`${message}\n(mqs ${known ? `${command} ` : ''}--help for usage)`);
+      throw new UsageError(`${message}\n(mqs ${entry ? `${requested} ` : ''}--help for usage)`);
     })
     .middleware(async (args) => {
       // why: the one composition root. A command whose table entry declares a context gets `args.context()`,
